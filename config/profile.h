@@ -51,11 +51,13 @@ struct NeighborConfig {      // static ARP / ND entry
   IpAddr addr;
   MacAddr mac;
   std::string port;          // empty: the port whose prefix holds addr
+  SourcePos pos;
 };
 
 struct TapConfig {
   std::string name;          // kernel interface name, e.g. "sp0"
   std::string port;          // the DPDK port whose MAC and segment it shares; empty: the first port
+  SourcePos pos;
 };
 
 enum class StoreKind : uint8_t { kEmbedded, kEtcd };

@@ -33,6 +33,7 @@ enum class Drop : uint8_t {
   kTruncatedGre,
   kBadGre,
   kTruncatedEsp,
+  kStackedVlan,
   kUnsupportedEthertype,
   // classify / act
   kTtlExpired,
@@ -72,6 +73,7 @@ inline constexpr std::array<std::string_view, size_t(Drop::kCount)> kDropNames =
     "truncated-gre",
     "bad-gre",
     "truncated-esp",
+    "stacked-vlan",
     "unsupported-ethertype",
     "ttl-expired",
     "no-route",
