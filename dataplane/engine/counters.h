@@ -1,0 +1,42 @@
+// Per-worker counters: plain uint64_t fields in a cache-aligned block that only its worker writes.
+// Control sums them for displays; torn reads of a counter in flight are harmless on 64-bit x86.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "dataplane/counters/drop_reason.h"
+
+namespace sysplex::dp {
+
+struct alignas(64) WorkerCounters {
+  uint64_t rx_pkts = 0;
+  uint64_t rx_bytes = 0;
+  uint64_t tx_pkts = 0;
+  uint64_t forwarded = 0;     // routed out of a port by the worker
+  uint64_t punted = 0;        // handed to control (ARP, ND, node addresses)
+  uint64_t loops = 0;         // poll-loop iterations: the monitor's stall detector reads this
+  uint64_t busy_loops = 0;    // iterations that received something
+  std::array<uint64_t, size_t(Drop::kCount)> drops{};
+
+  void drop(Drop d, uint64_t n = 1) { drops[size_t(d)] += n; }
+};
+
+// The sum over workers, for displays.
+struct CounterTotals {
+  uint64_t rx_pkts = 0, rx_bytes = 0, tx_pkts = 0, forwarded = 0, punted = 0;
+  uint64_t loops = 0, busy_loops = 0;
+  std::array<uint64_t, size_t(Drop::kCount)> drops{};
+  uint64_t dropped() const {
+    uint64_t n = 0;
+    for (auto d : drops) n += d;
+    return n;
+  }
+  void add(const WorkerCounters& c) {
+    rx_pkts += c.rx_pkts, rx_bytes += c.rx_bytes, tx_pkts += c.tx_pkts;
+    forwarded += c.forwarded, punted += c.punted, loops += c.loops, busy_loops += c.busy_loops;
+    for (size_t i = 0; i < drops.size(); ++i) drops[i] += c.drops[i];
+  }
+};
+
+}  // namespace sysplex::dp

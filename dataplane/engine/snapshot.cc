@@ -1,0 +1,21 @@
+#include "dataplane/engine/snapshot.h"
+
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+
+#include <cstring>
+
+namespace sysplex::dp {
+
+Snapshot::~Snapshot() {
+  if (fib4) rte_lpm_free(fib4);
+  if (fib6) rte_lpm6_free(fib6);
+}
+
+bool Snapshot::is_local_v6(const uint8_t* a) const {
+  for (const auto& l : local_v6)
+    if (std::memcmp(l.data(), a, 16) == 0) return true;
+  return false;
+}
+
+}  // namespace sysplex::dp

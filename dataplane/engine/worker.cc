@@ -1,0 +1,166 @@
+// The worker half of the engine: RX burst -> parse -> classify -> act -> buffered TX. Nothing here
+// allocates, locks, logs or makes a system call; every packet ends forwarded, punted or counted.
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lpm.h>
+#include <rte_lpm6.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include <cstring>
+
+#include "dataplane/engine/engine.h"
+#include "dataplane/parse/parse.h"
+
+namespace sysplex::dp {
+
+namespace {
+
+enum class Action : uint8_t { kDrop, kPunt, kForward };
+
+struct Verdict {
+  Action action = Action::kDrop;
+  Drop reason = Drop::kNone;
+  uint32_t next_hop = 0;
+};
+
+constexpr Verdict drop(Drop r) { return {Action::kDrop, r, 0}; }
+constexpr Verdict punt() { return {Action::kPunt, Drop::kNone, 0}; }
+
+// Multicast that control must see: IPv6 all-nodes and solicited-node (neighbour discovery).
+bool is_nd_multicast(const uint8_t* a) {
+  static constexpr uint8_t kSolicited[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+  static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  return std::memcmp(a, kSolicited, 13) == 0 || std::memcmp(a, kAllNodes, 16) == 0;
+}
+
+Verdict route_hop(const Snapshot& s, uint32_t nh, uint8_t ttl) {
+  if (ttl <= 1) return drop(Drop::kTtlExpired);
+  if (nh >= s.next_hops.size() || !s.next_hops[nh].resolved) return drop(Drop::kNoNeighbor);
+  return {Action::kForward, Drop::kNone, nh};
+}
+
+Verdict classify_v4(const Snapshot& s, const PacketDesc& d) {
+  uint32_t dst;
+  std::memcpy(&dst, d.dst, 4);
+  if (s.is_local_v4(dst)) return punt();
+  if (d.flags & (kFlagBroadcastMac | kFlagMulticastMac)) return drop(Drop::kNotForUs);
+  uint32_t nh = 0;
+  if (!s.fib4 || rte_lpm_lookup(s.fib4, rte_be_to_cpu_32(dst), &nh) != 0) return drop(Drop::kNoRoute);
+  return route_hop(s, nh, d.ttl);
+}
+
+Verdict classify_v6(const Snapshot& s, const PacketDesc& d) {
+  if (s.is_local_v6(d.dst) || is_nd_multicast(d.dst)) return punt();
+  if (d.dst[0] == 0xff || (d.dst[0] == 0xfe && (d.dst[1] & 0xc0) == 0x80)) return drop(Drop::kNotForUs);
+  uint32_t nh = 0;
+  if (!s.fib6 || rte_lpm6_lookup(s.fib6, d.dst, &nh) != 0) return drop(Drop::kNoRoute);
+  return route_hop(s, nh, d.ttl);
+}
+
+Verdict classify(const Snapshot& s, const PacketDesc& d) {
+  switch (d.l3) {
+    case L3::kArp: return punt();
+    case L3::kIpv4: return classify_v4(s, d);
+    case L3::kIpv6: return classify_v6(s, d);
+    default: return drop(Drop::kUnsupportedEthertype);
+  }
+}
+
+// Rewrites the frame for the next hop: MACs, TTL / hop limit (IPv4 checksum patched incrementally).
+void rewrite_for_next_hop(uint8_t* f, const PacketDesc& d, const NextHop& nh, const PortView& out) {
+  std::memcpy(f, nh.dst_mac.data(), 6);
+  std::memcpy(f + 6, out.mac.data(), 6);
+  if (d.l3 == L3::kIpv4)
+    ipv4_decrement_ttl(f + d.l3_off);
+  else
+    f[d.l3_off + 7] -= 1;
+}
+
+}  // namespace
+
+void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts, uint16_t n) {
+  WorkerSlot& ws = slots_[slot];
+  WorkerCounters& c = ws.counters;
+  for (uint16_t i = 0; i < n; ++i) {
+    if (i + 2 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void*));
+    rte_mbuf* m = pkts[i];
+    uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
+    c.rx_bytes += m->pkt_len;
+    PacketDesc d;
+    bool csum_ok = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+    Drop why = parse_frame(f, rte_pktmbuf_data_len(m), d, !csum_ok);
+    Verdict v = why == Drop::kNone ? classify(s, d) : drop(why);
+    if (v.action == Action::kForward) {
+      const NextHop& nh = s.next_hops[v.next_hop];
+      rewrite_for_next_hop(f, d, nh, s.ports[nh.port]);
+      ++c.forwarded;
+      c.tx_pkts += rte_eth_tx_buffer(ports_[nh.port].port_id, uint16_t(slot), ws.txbuf[nh.port], m);
+    } else if (v.action == Action::kPunt) {
+      m->port = in_port;  // not every PMD sets it; control needs the ingress port
+      if (rte_ring_mp_enqueue(punt_, m) == 0) {
+        ++c.punted;
+      } else {
+        c.drop(Drop::kPuntRingFull);
+        rte_pktmbuf_free(m);
+      }
+    } else {
+      c.drop(v.reason);
+      rte_pktmbuf_free(m);
+    }
+  }
+}
+
+void Engine::flush(unsigned slot) {
+  WorkerSlot& ws = slots_[slot];
+  for (size_t p = 0; p < ports_.size(); ++p) {
+    uint16_t sent = rte_eth_tx_buffer_flush(ports_[p].port_id, uint16_t(slot), ws.txbuf[p]);
+    ws.counters.tx_pkts += sent;
+  }
+}
+
+unsigned Engine::poll(unsigned slot) {
+  WorkerSlot& ws = slots_[slot];
+  const Snapshot* s = snap_.load(std::memory_order_acquire);
+  unsigned total = 0;
+  rte_mbuf* pkts[kBurst];
+  for (const EnginePort& p : ports_) {
+    if (slot >= p.rx_queues) continue;
+    uint16_t n = rte_eth_rx_burst(p.port_id, uint16_t(slot), pkts, kBurst);
+    if (n == 0) continue;
+    ws.counters.rx_pkts += n;
+    process_burst(slot, *s, p.port_id, pkts, n);
+    total += n;
+  }
+  ++ws.counters.loops;
+  uint64_t now = rte_rdtsc();
+  if (total) ++ws.counters.busy_loops;
+  if (total == 0 || now - ws.last_drain_tsc >= drain_tsc_) {
+    flush(slot);
+    ws.last_drain_tsc = now;
+  }
+  return total;
+}
+
+void Engine::run_worker(unsigned slot, const std::atomic<bool>& stop) {
+  rte_rcu_qsbr_thread_online(qsbr_, slot);
+  while (!stop.load(std::memory_order_relaxed)) {
+    poll(slot);
+    rte_rcu_qsbr_quiescent(qsbr_, slot);
+  }
+  flush(slot);
+  rte_rcu_qsbr_thread_offline(qsbr_, slot);
+}
+
+unsigned Engine::poll_once_quiescent(unsigned slot) {
+  rte_rcu_qsbr_thread_online(qsbr_, slot);
+  unsigned n = poll(slot);
+  flush(slot);
+  rte_rcu_qsbr_quiescent(qsbr_, slot);
+  rte_rcu_qsbr_thread_offline(qsbr_, slot);
+  return n;
+}
+
+}  // namespace sysplex::dp
