@@ -38,9 +38,7 @@ bool Host::start() {
   if (rte_eth_dev_configure(port_, 1, 1, &conf) != 0 || rte_eth_rx_queue_setup(port_, 0, 512, 0, nullptr, pool_) != 0 ||
       rte_eth_tx_queue_setup(port_, 0, 512, 0, nullptr) != 0 || rte_eth_dev_start(port_) != 0)
     return false;
-  rte_ether_addr mac;
-  rte_eth_macaddr_get(port_, &mac);
-  std::memcpy(mac_.data(), mac.addr_bytes, 6);
+  mac_ = dp::wire_mac(device_);
   return true;
 }
 

@@ -69,6 +69,10 @@ Status configure_port(EnginePort& p, const config::PortConfig& pc, rte_mempool* 
   if (int rc = rte_eth_dev_start(p.port_id); rc != 0)
     return make_error(Errc::kUnavailable, "port " + p.name + ": start failed: " + dpdk_error(rc));
   rte_eth_promiscuous_enable(p.port_id);  // af_packet and tap need it to see our MAC rewrites
+  if (is_wire_device(pc.device)) {
+    p.mac = pc.mac ? pc.mac->bytes : wire_mac(pc.device);
+    return ok_status();
+  }
   rte_ether_addr mac{};
   rte_eth_macaddr_get(p.port_id, &mac);
   std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), p.mac.begin());

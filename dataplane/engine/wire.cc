@@ -1,6 +1,5 @@
 #include "dataplane/engine/wire.h"
 
-#include <ethdev_driver.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
@@ -19,14 +18,13 @@ rte_ring* wire_ring(const std::string& wire, char from, int socket) {
   return rte_ring_create(name.c_str(), kWireRingSize, socket, 0);
 }
 
-// A stable, locally administered unicast MAC per wire end.
-rte_ether_addr wire_mac(const std::string& device) {
+}  // namespace
+
+std::array<uint8_t, 6> wire_mac(const std::string& device) {
   uint32_t h = 2166136261u;
   for (char c : device) h = (h ^ uint8_t(c)) * 16777619u;
-  return rte_ether_addr{{0x02, 0x53, uint8_t(h >> 24), uint8_t(h >> 16), uint8_t(h >> 8), uint8_t(h)}};
+  return {0x02, 0x53, uint8_t(h >> 24), uint8_t(h >> 16), uint8_t(h >> 8), uint8_t(h)};
 }
-
-}  // namespace
 
 bool is_wire_device(const std::string& device) { return device.rfind("wire:", 0) == 0; }
 
@@ -44,9 +42,6 @@ Result<uint16_t> create_wire_port(const std::string& device, uint16_t queues, in
   std::string port_name = "wire_" + wire + "_" + side;
   int port = rte_eth_from_rings(port_name.c_str(), rxs.data(), queues, txs.data(), queues, socket);
   if (port < 0) return make_error(Errc::kUnavailable, "cannot create wire port " + port_name);
-  // The ring PMD has no MAC-set operation and starts at 00:00:00:00:00:00; a wire end owns its
-  // port, so it writes the address the ethdev layer reports.
-  rte_eth_devices[port].data->mac_addrs[0] = wire_mac(device);
   return uint16_t(port);
 }
 
