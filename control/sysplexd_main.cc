@@ -96,7 +96,7 @@ void print_status(node::Node& n, Rates& r, uint64_t now_ms, const DemoTraffic* d
 }
 
 int run(const config::Options& opts, const config::Profile& profile) {
-  auto eal = dp::eal_init(dp::eal_args_with_defaults(opts.eal_args, profile.node_name, opts.telemetry));
+  auto eal = dp::eal_init(dp::eal_args_with_defaults(opts.eal_args, profile.node_name, opts.telemetry, opts.log_level));
   if (!eal) {
     std::cerr << "sysplexd: " << eal.error().message << "\n";
     return 1;

@@ -48,6 +48,9 @@ Status Node::init(unsigned workers) {
   if (!e) return e.error();
   engine_ = std::move(*e);
   for (const auto& a : profile_.node_addrs) locals_.push_back(a);
+  // Until the group exists (a later issue), a node owns the DVIPAs it defines with VIPADEFINE:
+  // it answers ARP/ND for them and its kernel accepts connections to them through the TAP.
+  for (const auto& d : profile_.vipadynamic.defines) locals_.push_back(d.dvipa.addr);
   for (size_t i = 0; i < profile_.ports.size(); ++i)
     for (const auto& pa : profile_.ports[i].addrs) {
       locals_.push_back(pa.prefix.addr);
@@ -72,6 +75,8 @@ Status Node::init_tap() {
   std::vector<std::string> addrs;
   for (const auto& pa : profile_.ports[size_t(tap_bound_port_)].addrs) addrs.push_back(to_string(pa.prefix.addr) + "/" + std::to_string(pa.prefix.len));
   for (const auto& a : profile_.node_addrs) addrs.push_back(to_string(a) + (a.v6 ? "/128" : "/32"));
+  for (const auto& d : profile_.vipadynamic.defines)
+    addrs.push_back(to_string(d.dvipa.addr) + (d.dvipa.addr.v6 ? "/128" : "/32"));
   auto port = create_tap(name(), t.name, engine_->ports()[size_t(tap_bound_port_)].mac, engine_->pool(), addrs);
   if (!port) return port.error();
   tap_port_ = *port;

@@ -18,7 +18,13 @@ bool has_flag(const std::vector<std::string>& args, std::string_view flag) {
 }  // namespace
 
 std::vector<std::string> eal_args_with_defaults(std::vector<std::string> args, const std::string& node,
-                                                bool telemetry) {
+                                                bool telemetry, const std::string& log_level) {
+  if (!has_flag(args, "--log-level")) {
+    // RTE_LOG_ERR=4 .. RTE_LOG_DEBUG=8. DPDK's INFO is start-up chatter, so our info is its NOTICE;
+    // keylog is debug for DPDK (key logging is ours, not EAL's).
+    int level = log_level == "error" ? 4 : log_level == "warning" ? 5 : log_level == "info" ? 6 : 8;
+    args.push_back("--log-level=" + std::to_string(level));
+  }
   if (!has_flag(args, "--file-prefix")) args.push_back("--file-prefix=sysplex-" + node);
   bool bare_metal = has_flag(args, "--huge") || has_flag(args, "-a") || has_flag(args, "--allow") ||
                     has_flag(args, "--socket-mem");

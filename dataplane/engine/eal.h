@@ -18,8 +18,9 @@ struct EalInfo {
 
 // Adds defaults the caller did not give: --file-prefix sysplex-<node>, and, when neither hugepages
 // nor PCI devices are asked for, --no-huge -m 512 --no-pci. `telemetry` false adds --no-telemetry.
+// `log_level` (error|warning|info|debug|keylog) becomes EAL's --log-level unless one is given.
 std::vector<std::string> eal_args_with_defaults(std::vector<std::string> args, const std::string& node,
-                                                bool telemetry);
+                                                bool telemetry, const std::string& log_level = "info");
 Result<EalInfo> eal_init(const std::vector<std::string>& args);
 // Stops EAL and removes the runtime directory this process created.
 void eal_cleanup(const EalInfo& info);

@@ -33,6 +33,9 @@ ROUTE 198.19.128.0/17 VIA 198.18.2.9
 NEIGHBOR 198.18.2.2 02:00:00:00:02:02
 WORKERS 1
 MEMPOOL MBUFS 2047 CACHE 32
+VIPADYNAMIC
+  VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.255 198.18.5.5
+ENDVIPADYNAMIC
 )";
 
 const MacAddr kHostMac = *parse_mac("02:00:00:00:01:02");
@@ -116,6 +119,15 @@ TEST_F(EngineTest, AnswersArpForPortAddress) {
   Frame want = PacketBuilder().eth(port0_mac_, kHostMac).arp(2, port0_mac_, "198.18.1.1", kHostMac, "198.18.1.2").build();
   EXPECT_EQ(out[0], want);
   EXPECT_EQ(node_->control_counters().arp_replies, 1u);
+}
+
+TEST_F(EngineTest, AnswersArpForDefinedDvipa) {
+  lan0_.send(PacketBuilder().eth(host_mac_, *parse_mac("ff:ff:ff:ff:ff:ff"))
+                 .arp(1, host_mac_, "198.18.1.2", MacAddr{}, "198.18.5.5").build());
+  cycle();
+  auto out = lan0_.receive();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], PacketBuilder().eth(port0_mac_, host_mac_).arp(2, port0_mac_, "198.18.5.5", host_mac_, "198.18.1.2").build());
 }
 
 TEST_F(EngineTest, IgnoresArpForOtherAddresses) {
