@@ -68,8 +68,10 @@ void Node::handle_arp(rte_mbuf* m, const PacketDesc& d) {
     arp_request_to_reply(m, d, engine_->ports()[size_t(port)].mac);
     ++cc_.arp_replies;
     engine_->control_tx(size_t(port), &m, 1);
+  } else if (d.arp_op == 2 && ours && tap_) {
+    to_tap_or_drop(m);  // the kernel behind the TAP may have asked; let it learn too
   } else if (d.arp_op == 2 && ours) {
-    to_tap_or_drop(m);  // the kernel behind the TAP asked; let it learn too
+    rte_pktmbuf_free(m);  // consumed: learned above
   } else {
     ++cc_.control_drops;
     rte_pktmbuf_free(m);

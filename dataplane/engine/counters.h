@@ -17,6 +17,7 @@ struct alignas(64) WorkerCounters {
   uint64_t punted = 0;        // handed to control (ARP, ND, node addresses)
   uint64_t loops = 0;         // poll-loop iterations: the monitor's stall detector reads this
   uint64_t busy_loops = 0;    // iterations that received something
+  uint64_t control_tx_dropped = 0;  // control's packets the port refused (worker 0 sends them)
   std::array<uint64_t, size_t(Drop::kCount)> drops{};
 
   void drop(Drop d, uint64_t n = 1) { drops[size_t(d)] += n; }

@@ -17,6 +17,7 @@ namespace sysplex::dp {
 namespace {
 
 constexpr unsigned kPuntRingSize = 4096;
+constexpr unsigned kControlTxRingSize = 1024;
 constexpr uint64_t kDrainUs = 100;  // TX buffers are flushed at least this often
 
 std::string dpdk_error(int rc) { return std::string(rte_strerror(rc < 0 ? -rc : rc)); }
@@ -34,15 +35,25 @@ Result<uint16_t> probe_device(const std::string& device) {
   return port;
 }
 
-Status configure_port(EnginePort& p, const config::PortConfig& pc, rte_mempool* pool) {
-  rte_eth_dev_info info{};
-  if (int rc = rte_eth_dev_info_get(p.port_id, &info); rc != 0)
-    return make_error(Errc::kUnavailable, "port " + p.name + ": " + dpdk_error(rc));
-  if (p.rx_queues > info.max_rx_queues || p.tx_queues > info.max_tx_queues)
+// Chooses queue counts. RX: one per worker, except that af_packet opens `qpairs` sockets in a
+// fanout group at probe time, so every one of them must be polled or its share of flows is lost.
+// TX: one per worker plus one for control; a device with fewer gets control's packets sent by
+// worker 0 from a ring instead.
+Status plan_queues(EnginePort& p, const config::PortConfig& pc, const rte_eth_dev_info& info, unsigned workers) {
+  bool af_packet = info.driver_name && std::string_view(info.driver_name) == "net_af_packet";
+  p.rx_queues = pc.rx_queues ? pc.rx_queues : af_packet ? info.max_rx_queues : uint16_t(workers);
+  p.tx_queues = pc.tx_queues ? pc.tx_queues : uint16_t(std::min<unsigned>(workers + 1, info.max_tx_queues));
+  p.control_txq = p.tx_queues > workers ? uint16_t(workers) : kNoQueue;
+  if (p.rx_queues > info.max_rx_queues || p.tx_queues > info.max_tx_queues || p.tx_queues < workers)
     return make_error(Errc::kResourceExhausted,
-                      "port " + p.name + " (" + pc.device + ") supports " + std::to_string(info.max_rx_queues) +
-                          " RX / " + std::to_string(info.max_tx_queues) + " TX queues; " + std::to_string(p.rx_queues) +
-                          " / " + std::to_string(p.tx_queues) + " needed (lower WORKERS or RXQUEUES/TXQUEUES)");
+                      "port " + p.name + " (" + pc.device + ") supports " + std::to_string(info.max_rx_queues) + " RX / " +
+                          std::to_string(info.max_tx_queues) + " TX queues; it needs at least one TX queue per worker (" +
+                          std::to_string(workers) + ") and at most its maximum of each: lower WORKERS, set RXQUEUES/TXQUEUES, "
+                          "or give the device more queues (af_packet: qpairs=N)");
+  return ok_status();
+}
+
+Status configure_port(EnginePort& p, const config::PortConfig& pc, const rte_eth_dev_info& info, rte_mempool* pool) {
   rte_eth_conf conf{};
   if (p.rx_queues > 1 && info.flow_type_rss_offloads) {
     conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -120,17 +131,22 @@ Status Engine::add_port(const config::PortConfig& pc) {
   EnginePort p;
   p.name = pc.name;
   p.device = pc.device;
-  p.rx_queues = pc.rx_queues ? pc.rx_queues : uint16_t(workers_);
-  p.tx_queues = pc.tx_queues ? pc.tx_queues : uint16_t(workers_ + 1);
-  if (p.tx_queues < workers_ + 1)
-    return make_error(Errc::kInvalidArgument, "port " + pc.name + ": TXQUEUES must be at least WORKERS + 1 (one for control)");
-  p.control_txq = uint16_t(workers_);
-  auto id = is_wire_device(pc.device) ? create_wire_port(pc.device, std::max(p.rx_queues, p.tx_queues), int(rte_socket_id()))
+  uint16_t wire_queues = std::max<uint16_t>(std::max(pc.rx_queues, pc.tx_queues), uint16_t(workers_ + 1));
+  auto id = is_wire_device(pc.device) ? create_wire_port(pc.device, wire_queues, int(rte_socket_id()))
                                       : probe_device(pc.device);
   if (!id) return id.error();
   p.port_id = *id;
-  if (Status st = configure_port(p, pc, pool_); !st) return st;
+  rte_eth_dev_info info{};
+  if (int rc = rte_eth_dev_info_get(p.port_id, &info); rc != 0)
+    return make_error(Errc::kUnavailable, "port " + p.name + ": " + dpdk_error(rc));
+  if (Status st = plan_queues(p, pc, info, workers_); !st) return st;
+  if (Status st = configure_port(p, pc, info, pool_); !st) return st;
   size_t index = ports_.size();
+  if (p.control_txq == kNoQueue) {
+    p.control_ring = rte_ring_create(("ctx_" + node_ + "_" + std::to_string(index)).c_str(), kControlTxRingSize,
+                                     rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!p.control_ring) return make_error(Errc::kResourceExhausted, "cannot create control TX ring: " + dpdk_error(rte_errno));
+  }
   for (unsigned w = 0; w < workers_; ++w) {
     auto* b = static_cast<rte_eth_dev_tx_buffer*>(
         rte_zmalloc_socket("txbuf", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0, rte_socket_id()));
@@ -157,6 +173,12 @@ Engine::~Engine() {
   for (const auto& p : ports_) {
     rte_eth_dev_stop(p.port_id);
     rte_eth_dev_close(p.port_id);
+    if (p.control_ring) {
+      rte_mbuf* m[kBurst];
+      while (unsigned n = rte_ring_dequeue_burst(p.control_ring, reinterpret_cast<void**>(m), kBurst, nullptr))
+        rte_pktmbuf_free_bulk(m, n);
+      rte_ring_free(p.control_ring);
+    }
   }
   for (unsigned w = 0; slots_ && w < workers_; ++w)
     for (auto* b : slots_[w].txbuf) rte_free(b);
@@ -184,7 +206,8 @@ unsigned Engine::take_punted(rte_mbuf** out, unsigned max) {
 
 uint16_t Engine::control_tx(size_t port_index, rte_mbuf** pkts, uint16_t n) {
   const EnginePort& p = ports_.at(port_index);
-  uint16_t sent = rte_eth_tx_burst(p.port_id, p.control_txq, pkts, n);
+  uint16_t sent = p.control_ring ? uint16_t(rte_ring_sp_enqueue_burst(p.control_ring, reinterpret_cast<void**>(pkts), n, nullptr))
+                                 : rte_eth_tx_burst(p.port_id, p.control_txq, pkts, n);
   if (sent < n) rte_pktmbuf_free_bulk(pkts + sent, n - sent);
   return sent;
 }

@@ -24,14 +24,16 @@ namespace sysplex::dp {
 
 inline constexpr uint16_t kBurst = 32;
 inline constexpr unsigned kMaxWorkers = 16;
+inline constexpr uint16_t kNoQueue = 0xffff;
 
 struct EnginePort {
   std::string name;            // the profile's port name
   std::string device;
   uint16_t port_id = 0;
-  uint16_t rx_queues = 0;      // polled by workers: worker w polls queue w if w < rx_queues
+  uint16_t rx_queues = 0;      // worker w polls the queues q with q % workers == w
   uint16_t tx_queues = 0;      // worker w sends on queue w; control on queue `control_txq`
-  uint16_t control_txq = 0;
+  uint16_t control_txq = 0;    // kNoQueue: the device has too few; control_ring carries them
+  rte_ring* control_ring = nullptr;  // control -> worker 0, which transmits them
   std::array<uint8_t, 6> mac{};
 };
 
@@ -88,6 +90,7 @@ class Engine {
   Status init(const config::Profile& profile, unsigned workers);
   Status add_port(const config::PortConfig& pc);
   Status init_rcu();
+  void send_for_control(const EnginePort& p);
   void process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts, uint16_t n);
 
   std::string node_;

@@ -113,6 +113,19 @@ void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, r
   }
 }
 
+void Engine::send_for_control(const EnginePort& p) {
+  rte_mbuf* pkts[kBurst];
+  unsigned n = rte_ring_sc_dequeue_burst(p.control_ring, reinterpret_cast<void**>(pkts), kBurst, nullptr);
+  if (n == 0) return;
+  WorkerCounters& c = slots_[0].counters;
+  uint16_t sent = rte_eth_tx_burst(p.port_id, 0, pkts, uint16_t(n));
+  c.tx_pkts += sent;
+  if (sent < n) {
+    c.control_tx_dropped += n - sent;
+    rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+  }
+}
+
 void Engine::flush(unsigned slot) {
   WorkerSlot& ws = slots_[slot];
   for (size_t p = 0; p < ports_.size(); ++p) {
@@ -127,12 +140,14 @@ unsigned Engine::poll(unsigned slot) {
   unsigned total = 0;
   rte_mbuf* pkts[kBurst];
   for (const EnginePort& p : ports_) {
-    if (slot >= p.rx_queues) continue;
-    uint16_t n = rte_eth_rx_burst(p.port_id, uint16_t(slot), pkts, kBurst);
-    if (n == 0) continue;
-    ws.counters.rx_pkts += n;
-    process_burst(slot, *s, p.port_id, pkts, n);
-    total += n;
+    for (uint16_t q = uint16_t(slot); q < p.rx_queues; q = uint16_t(q + workers_)) {
+      uint16_t n = rte_eth_rx_burst(p.port_id, q, pkts, kBurst);
+      if (n == 0) continue;
+      ws.counters.rx_pkts += n;
+      process_burst(slot, *s, p.port_id, pkts, n);
+      total += n;
+    }
+    if (slot == 0 && p.control_ring) send_for_control(p);
   }
   ++ws.counters.loops;
   uint64_t now = rte_rdtsc();
