@@ -25,6 +25,10 @@ Prefix host_prefix(const IpAddr& a) { return Prefix{a, uint8_t(a.family_bits())}
 
 }  // namespace
 
+int Node::route_port(const config::RouteConfig& r) const {
+  return !r.port.empty() ? engine_->port_index(r.port) : r.via ? port_for(*r.via) : -1;
+}
+
 void Node::rebuild_snapshot() {
   auto s = std::make_unique<dp::Snapshot>();
   s->generation = ++generation_;
@@ -52,7 +56,7 @@ void Node::rebuild_snapshot() {
   for (const auto& [net, port] : connected_) fib.add(net, next_hop(IpAddr{}, port));  // unresolved: no-neighbor
   for (const auto& [addr, n] : neighbors_) fib.add(host_prefix(addr), next_hop(addr, n.port));
   for (const auto& r : profile_.routes) {
-    int port = !r.port.empty() ? engine_->port_index(r.port) : r.via ? port_for(*r.via) : -1;
+    int port = route_port(r);
     if (port < 0) continue;
     fib.add(r.dest, r.via ? next_hop(*r.via, port) : next_hop(IpAddr{}, port));
   }
@@ -63,7 +67,7 @@ void Node::rebuild_snapshot() {
 void Node::resolve_next_hops() {
   for (const auto& r : profile_.routes) {
     if (!r.via || neighbors_.count(*r.via)) continue;
-    int port = !r.port.empty() ? engine_->port_index(r.port) : port_for(*r.via);
+    int port = route_port(r);
     auto src = port < 0 ? std::nullopt : port_source(port, r.via->v6);
     if (!src) continue;
     const Mac& mac = engine_->ports()[size_t(port)].mac;

@@ -50,6 +50,8 @@ class Node {
   std::mutex& display_lock() { return display_mu_; }
   const std::map<IpAddr, Neighbor>& neighbors() const { return neighbors_; }
   const std::vector<std::pair<Prefix, int>>& connected() const { return connected_; }
+  // The port index a static route leaves by, or -1 when neither its PORT nor its VIA names one.
+  int route_port(const config::RouteConfig& r) const;
   uint16_t tap_port_id() const { return tap_port_; }
   bool has_tap() const { return tap_; }
 

@@ -169,6 +169,39 @@ int cmd_neighbors(const char*, const char* params, rte_tel_data* d) {
   return 0;
 }
 
+int cmd_routes(const char*, const char* params, rte_tel_data* d) {
+  node::Node* n = find_node(params);
+  if (!n) return -1;
+  std::lock_guard<std::mutex> lock(n->display_lock());
+  rte_tel_data_start_dict(d);
+  unsigned index = 0;
+  const auto& ports = n->engine().ports();
+  for (const auto& [net, port] : n->connected()) {
+    rte_tel_data* e = rte_tel_data_alloc();
+    rte_tel_data_start_dict(e);
+    rte_tel_data_add_dict_string(e, "prefix", to_string(net).c_str());
+    rte_tel_data_add_dict_string(e, "port", ports[size_t(port)].name.c_str());
+    rte_tel_data_add_dict_string(e, "kind", "connected");
+    rte_tel_data_add_dict_string(e, "resolved", "yes");
+    rte_tel_data_add_dict_container(d, ("route" + std::to_string(index++)).c_str(), e, 0);
+  }
+  for (const auto& r : n->profile().routes) {
+    rte_tel_data* e = rte_tel_data_alloc();
+    rte_tel_data_start_dict(e);
+    rte_tel_data_add_dict_string(e, "prefix", to_string(r.dest).c_str());
+    if (r.via) rte_tel_data_add_dict_string(e, "via", to_string(*r.via).c_str());
+    int port = n->route_port(r);
+    rte_tel_data_add_dict_string(e, "port", port < 0 ? "" : ports[size_t(port)].name.c_str());
+    rte_tel_data_add_dict_string(e, "kind", "static");
+    auto nb = r.via ? n->neighbors().find(*r.via) : n->neighbors().end();
+    bool resolved = !r.via || nb != n->neighbors().end();
+    if (nb != n->neighbors().end()) rte_tel_data_add_dict_string(e, "next_hop_mac", to_string(MacAddr{nb->second.mac}).c_str());
+    rte_tel_data_add_dict_string(e, "resolved", resolved ? "yes" : "no");
+    rte_tel_data_add_dict_container(d, ("route" + std::to_string(index++)).c_str(), e, 0);
+  }
+  return 0;
+}
+
 int cmd_pool(const char*, const char* params, rte_tel_data* d) {
   node::Node* n = find_node(params);
   if (!n) return -1;
@@ -194,6 +227,7 @@ void register_telemetry(const std::vector<node::Node*>& nodes) {
   rte_telemetry_register_cmd("/sysplexd/lcores", cmd_lcores, "Per-worker counters. Parameter: node");
   rte_telemetry_register_cmd("/sysplexd/neighbors", cmd_neighbors, "ARP/ND neighbours. Parameter: node");
   rte_telemetry_register_cmd("/sysplexd/pool", cmd_pool, "Buffer pool use. Parameter: node");
+  rte_telemetry_register_cmd("/sysplexd/routes", cmd_routes, "Connected and static routes with next hops. Parameter: node");
 }
 
 }  // namespace sysplex::ops

@@ -1,0 +1,166 @@
+// The displays sysplexctl knows, one formatter and one registry row each. Adding a display: write
+// its Field list (or a formatter), then add its row to kDisplays.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "control/ops/sysplexctl_format.h"
+
+namespace sysplex::ops {
+namespace {
+
+constexpr Align R = Align::kRight;
+// DPDK's RTE_ETH_SPEED_NUM_UNKNOWN.
+constexpr double kSpeedUnknown = 4294967295.0;
+
+std::string percent_text(double pct) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f", pct);
+  return text;
+}
+
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return char(std::toupper(c)); });
+  return text;
+}
+
+Error not_an_object() { return make_error(Errc::kInternal, "the reply is not an object"); }
+
+Result<std::string> format_nodes(const Json& data) {
+  Result<const Json*> nodes = array_member(data, "nodes");
+  if (!nodes) return nodes.error();
+  Table t({{"NODE"}});
+  for (const Json& n : **nodes) t.add_row({cell_text(n)});
+  return t.render();
+}
+
+std::string speed_cell(const Json& port) {
+  std::optional<double> mbps = number_of(member(port, "speed_mbps"));
+  if (!mbps || *mbps <= 0 || *mbps >= kSpeedUnknown) return "-";
+  auto m = uint64_t(*mbps);
+  return m % 1000 == 0 ? std::to_string(m / 1000) + "G" : std::to_string(m) + "M";
+}
+
+constexpr Field kPortState[] = {
+    {"PORT", "name"}, {"DEVICE", "device"},  {"ID", "port_id", R},   {"MAC", "mac"},
+    {"LINK", "link"}, {"SPEED", "", R, speed_cell}, {"RXQ", "rx_queues", R}, {"TXQ", "tx_queues", R},
+};
+constexpr Field kPortTraffic[] = {
+    {"PORT", "name"},         {"RX-PKTS", "ipackets", R}, {"RX-BYTES", "ibytes", R},
+    {"TX-PKTS", "opackets", R}, {"TX-BYTES", "obytes", R}, {"MISSED", "imissed", R},
+    {"RX-ERR", "ierrors", R}, {"TX-ERR", "oerrors", R},   {"NO-MBUF", "rx_nombuf", R},
+};
+
+Result<std::string> format_ports(const Json& data) {
+  Result<Json> ports = indexed_rows(data, "port");
+  if (!ports) return ports.error();
+  return rows_table(*ports, kPortState) + "\n" + rows_table(*ports, kPortTraffic);
+}
+
+// Scalar members of `object`, in the server's order: new counters show up without a change here.
+std::string name_value_table(std::string title, const Json& object) {
+  Table t({{std::move(title)}, {"VALUE", R}});
+  for (const auto& [key, value] : object.items())
+    if (!value.is_object()) t.add_row({key, cell_text(value)});
+  return t.render();
+}
+
+Result<std::string> format_counters(const Json& data) {
+  if (!data.is_object()) return not_an_object();
+  std::string out = name_value_table("COUNTER", data);
+  for (const auto& [key, value] : data.items())
+    if (value.is_object()) out += "\n" + name_value_table(upper(key), value);
+  return out;
+}
+
+// Busiest reason first: the one to look at.
+Result<std::string> format_drops(const Json& data) {
+  const Json& drops = member(data, "drops");
+  if (!drops.is_object()) return make_error(Errc::kInternal, "no 'drops' object");
+  if (drops.empty()) return std::string("no packets dropped\n");
+  std::vector<std::pair<std::string, const Json*>> rows;
+  for (const auto& [reason, count] : drops.items()) rows.emplace_back(reason, &count);
+  auto count = [](const Json* v) { return v->is_number_unsigned() ? v->get<uint64_t>() : 0; };
+  std::stable_sort(rows.begin(), rows.end(), [&](const auto& a, const auto& b) { return count(a.second) > count(b.second); });
+  Table t({{"REASON"}, {"PACKETS", R}});
+  for (const auto& [reason, v] : rows) t.add_row({reason, cell_text(*v)});
+  return t.render();
+}
+
+std::string busy_cell(const Json& lcore) {
+  std::optional<double> loops = number_of(member(lcore, "loops")), busy = number_of(member(lcore, "busy_loops"));
+  if (!loops || !busy || *loops <= 0) return "-";
+  return percent_text(100.0 * *busy / *loops);
+}
+
+constexpr Field kLcores[] = {
+    {"SLOT", "slot", R},   {"LCORE", "lcore", R},     {"RX-PKTS", "rx_pkts", R},
+    {"TX-PKTS", "tx_pkts", R}, {"FORWARDED", "forwarded", R}, {"PUNTED", "punted", R},
+    {"DROPPED", "dropped", R}, {"LOOPS", "loops", R},   {"BUSY%", "", R, busy_cell},
+};
+
+Result<std::string> format_lcores(const Json& data) {
+  Result<Json> lcores = indexed_rows(data, "lcore");
+  if (!lcores) return lcores.error();
+  return rows_table(*lcores, kLcores);
+}
+
+std::string age_cell(const Json& neighbor) {
+  if (member(neighbor, "state") == "static") return "-";
+  std::string age = cell_text(member(neighbor, "age_s"));
+  return age == "-" ? age : age + "s";
+}
+
+constexpr Field kNeighbors[] = {
+    {"ADDRESS", "address"}, {"MAC", "mac"}, {"PORT", "port"}, {"STATE", "state"}, {"AGE", "", R, age_cell},
+};
+
+Result<std::string> format_neighbors(const Json& data) {
+  Result<Json> neighbors = indexed_rows(data, "neighbor");
+  if (!neighbors) return neighbors.error();
+  return rows_table(*neighbors, kNeighbors);
+}
+
+std::string in_use_pct_cell(const Json& pool) {
+  std::optional<double> pct = number_of(member(pool, "in_use_pct"));
+  return pct ? percent_text(*pct) : "-";
+}
+
+constexpr Field kPool[] = {{"MBUFS", "mbufs", R}, {"IN-USE", "in_use", R}, {"IN-USE%", "", R, in_use_pct_cell}};
+
+Result<std::string> format_pool(const Json& data) {
+  if (!data.is_object()) return not_an_object();
+  return rows_table(Json::array({data}), kPool);
+}
+
+constexpr Field kRoutes[] = {
+    {"PREFIX", "prefix"}, {"KIND", "kind"}, {"VIA", "via"}, {"PORT", "port"}, {"NEXT-HOP-MAC", "next_hop_mac"},
+    {"RESOLVED", "resolved"},
+};
+
+Result<std::string> format_routes(const Json& data) {
+  Result<Json> routes = indexed_rows(data, "route");
+  if (!routes) return routes.error();
+  return rows_table(*routes, kRoutes);
+}
+
+constexpr std::string_view kCounterRates[] = {"rx_pkts", "tx_pkts", "forwarded", "punted", "dropped"};
+
+constexpr Display kDisplays[] = {
+    {"nodes", false, format_nodes, {}},
+    {"ports", true, format_ports, {}},
+    {"counters", true, format_counters, kCounterRates},
+    {"drops", true, format_drops, {}},
+    {"lcores", true, format_lcores, {}},
+    {"neighbors", true, format_neighbors, {}},
+    {"pool", true, format_pool, {}},
+    {"routes", true, format_routes, {}},
+};
+
+}  // namespace
+
+std::span<const Display> displays() { return kDisplays; }
+
+}  // namespace sysplex::ops
