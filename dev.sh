@@ -7,9 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(build-essential cmake pkg-config libdpdk-dev dpdk-dev libsodium-dev libssl-dev
+PACKAGES=(build-essential cmake pkg-config libdpdk-dev dpdk-dev libsodium-dev libssl-dev libipsec-mb-dev
           libboost-program-options-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
-          libpcap-dev iproute2 iputils-ping socat python3 python3-scapy procps)
+          libcurl4-openssl-dev libpcap-dev iproute2 iputils-ping socat tcpdump python3 python3-scapy
+          python3-cryptography procps etcd-server etcd-client
+          strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
+          libstrongswan-extra-plugins)
 
 install_missing() {
   local missing=()
