@@ -75,6 +75,14 @@ struct GroupConfig {
   uint32_t miss_count = 3;
 };
 
+struct ConnTableConfig {     // CONNTABLE: the distributor's connection table, per worker
+  uint32_t entries = 1u << 20;
+  uint32_t syn_secs = 60;     // a SYN the client never completed
+  uint32_t idle_secs = 3600;  // an established connection without packets
+  uint32_t fin_secs = 120;    // after the client's FIN
+  uint32_t rst_secs = 10;     // after an RST (kept briefly in case it was lost)
+};
+
 struct PoolConfig {
   uint32_t mbufs = 16383;    // per node; (2^n - 1 is the mempool's optimum)
   uint32_t cache = 256;
@@ -246,6 +254,7 @@ struct Profile {
   StoreConfig store;
   GroupConfig group;
   PoolConfig pool;
+  ConnTableConfig conntable;
   uint16_t workers = 1;      // worker lcores this node uses
   GlobalConfig global;
   VipaDynamic vipadynamic;

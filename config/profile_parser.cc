@@ -33,6 +33,7 @@ constexpr StatementDef kTopLevel[] = {
     {"WORKERS", parse_workers},
     {"ADJUSTDVIPAMSS", parse_adjustdvipamss},
     {"TARGETCACHE", parse_targetcache},
+    {"CONNTABLE", parse_conntable},
     {"GLOBALCONFIG", parse_globalconfig},
     {"VIPADYNAMIC", parse_vipadynamic},
     {"IPSEC", parse_ipsec},

@@ -112,6 +112,9 @@ void print_resources(Lines& out, const Profile& p) {
   std::string fast;
   for (uint32_t s : p.global.target_cache.fast_secs) fast += (fast.empty() ? "" : " ") + num(s);
   out.add(0, {"TARGETCACHE", "STEADY", num(p.global.target_cache.steady_secs), opt("FAST", fast)});
+  const ConnTableConfig& c = p.conntable;
+  out.add(0, {"CONNTABLE", "ENTRIES", num(c.entries), "SYNTIMEOUT", num(c.syn_secs), "IDLETIMEOUT", num(c.idle_secs),
+              "FINTIMEOUT", num(c.fin_secs), "RSTTIMEOUT", num(c.rst_secs)});
 }
 
 std::string join_mode(JoinMode j) {

@@ -71,6 +71,14 @@ constexpr OptionDef<PoolConfig> kPoolOptions[] = {
     {"DATAROOM", [](Parse& p, PoolConfig& c) { c.data_room = read_uint<uint16_t>(p.in, "DATAROOM", 512, 65535); }},
 };
 
+constexpr OptionDef<ConnTableConfig> kConnTableOptions[] = {
+    {"ENTRIES", [](Parse& p, ConnTableConfig& c) { c.entries = read_uint<uint32_t>(p.in, "ENTRIES", 1024, 268435456); }},
+    {"SYNTIMEOUT", [](Parse& p, ConnTableConfig& c) { c.syn_secs = read_uint<uint32_t>(p.in, "SYNTIMEOUT", 1, 86400); }},
+    {"IDLETIMEOUT", [](Parse& p, ConnTableConfig& c) { c.idle_secs = read_uint<uint32_t>(p.in, "IDLETIMEOUT", 1, 2000000); }},
+    {"FINTIMEOUT", [](Parse& p, ConnTableConfig& c) { c.fin_secs = read_uint<uint32_t>(p.in, "FINTIMEOUT", 1, 86400); }},
+    {"RSTTIMEOUT", [](Parse& p, ConnTableConfig& c) { c.rst_secs = read_uint<uint32_t>(p.in, "RSTTIMEOUT", 1, 86400); }},
+};
+
 constexpr OptionDef<TargetCacheTimers> kTargetCacheOptions[] = {
     {"STEADY", [](Parse& p, TargetCacheTimers& t) { t.steady_secs = read_uint<uint32_t>(p.in, "STEADY", 1, 3600); }},
     {"FAST",
@@ -234,6 +242,11 @@ void parse_adjustdvipamss(Parse& p) {
     p.in.fail_expected("AUTO, NONE or an MSS (536-9560) after ADJUSTDVIPAMSS");
   }
   end_statement(p.in, "ADJUSTDVIPAMSS");
+}
+
+void parse_conntable(Parse& p) {
+  p.once_only("CONNTABLE");
+  read_trailing_options(p, "CONNTABLE", kConnTableOptions, p.profile.conntable);
 }
 
 void parse_targetcache(Parse& p) {

@@ -277,6 +277,26 @@ TEST(NodeStatements, MempoolWorkersAdjustMssTargetCache) {
   EXPECT_EQ(steady_only.global.target_cache.fast_secs, (std::vector<uint32_t>{5, 5, 15, 35, 60}));
 }
 
+TEST(NodeStatements, ConnTable) {
+  Profile p = parse_ok(kHead + "CONNTABLE RSTTIMEOUT 5 ENTRIES 4194304 SYNTIMEOUT 30\n  IDLETIMEOUT 7200 FINTIMEOUT 60\n");
+  EXPECT_EQ(p.conntable.entries, 4194304u);
+  EXPECT_EQ(p.conntable.syn_secs, 30u);
+  EXPECT_EQ(p.conntable.idle_secs, 7200u);
+  EXPECT_EQ(p.conntable.fin_secs, 60u);
+  EXPECT_EQ(p.conntable.rst_secs, 5u);
+  Profile d = parse_ok(kHead + "CONNTABLE\n");
+  EXPECT_EQ(d.conntable.entries, 1u << 20);
+  EXPECT_EQ(d.conntable.idle_secs, 3600u);
+  EXPECT_EQ(parse_error(kHead + "CONNTABLE ENTRIES 100\n"), "t.profile:3:19: ENTRIES must be 1024-268435456, found 100");
+  EXPECT_EQ(parse_error(kHead + "CONNTABLE SYNTIMEOUT 0\n"), "t.profile:3:22: SYNTIMEOUT must be 1-86400, found 0");
+  EXPECT_EQ(parse_error(kHead + "CONNTABLE ENTRIES 2048 ENTRIES 4096\n"),
+            "t.profile:3:24: ENTRIES given twice in this CONNTABLE statement");
+  EXPECT_EQ(parse_error(kHead + "CONNTABLE FOREVER\n"),
+            "t.profile:3:11: unknown CONNTABLE option 'FOREVER'; expected ENTRIES, SYNTIMEOUT, IDLETIMEOUT, "
+            "FINTIMEOUT or RSTTIMEOUT");
+  EXPECT_EQ(parse_error(kHead + "CONNTABLE\nCONNTABLE\n"), "t.profile:4:1: CONNTABLE given twice; first at line 3");
+}
+
 TEST(NodeStatements, ResourceErrors) {
   EXPECT_EQ(parse_error(kHead + "MEMPOOL MBUFS 700 CACHE 512\n"),
             "t.profile:3:1: MEMPOOL CACHE 512 is too large for MBUFS 700; DPDK needs CACHE * 1.5 <= MBUFS");

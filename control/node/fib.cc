@@ -1,4 +1,5 @@
-// Building the workers' snapshot (addresses, FIB, next hops) and resolving next hops by ARP / ND.
+// Building the workers' snapshot (addresses, FIB, next hops, the distributor's tables), resolving
+// next hops by ARP / ND, and resolving each target's path (the VIPAROUTE target cache's lookups).
 #include <rte_lpm.h>
 #include <rte_lpm6.h>
 #include <rte_mbuf.h>
@@ -29,6 +30,77 @@ int Node::route_port(const config::RouteConfig& r) const {
   return !r.port.empty() ? engine_->port_index(r.port) : r.via ? port_for(*r.via) : -1;
 }
 
+std::optional<std::pair<int, std::optional<IpAddr>>> Node::route_to(const IpAddr& dst) const {
+  int best_len = -1;
+  std::optional<std::pair<int, std::optional<IpAddr>>> best;
+  for (const auto& [net, port] : connected_)
+    if (net.contains(dst) && int(net.len) > best_len) {
+      best_len = net.len;
+      best = std::make_pair(port, std::optional<IpAddr>{});
+    }
+  for (const auto& r : profile_.routes) {
+    int port = route_port(r);
+    if (port < 0 || !r.dest.contains(dst) || int(r.dest.len) <= best_len) continue;
+    best_len = r.dest.len;
+    best = std::make_pair(port, r.via);
+  }
+  return best;
+}
+
+// Local: one of our own addresses. Routed: a VIPAROUTE names the target's address. Direct: the
+// XCF address is on one of our segments. Anything else has no path and is excluded.
+distributor::TargetPath Node::resolve_target(const IpAddr& xcf) {
+  distributor::TargetPath p;
+  if (std::find(profile_.node_addrs.begin(), profile_.node_addrs.end(), xcf) != profile_.node_addrs.end()) {
+    p.view.kind = dp::TargetKind::kLocal;
+    p.route = "local";
+    p.state = tap_ ? "usable" : "no TAP";
+    if (!tap_) p.view.kind = dp::TargetKind::kUnusable;
+    return p;
+  }
+  const config::VipaRoute* vr = nullptr;
+  for (const auto& r : profile_.vipadynamic.routes)
+    if (r.xcf_addr == xcf) vr = &r;
+  IpAddr dest = vr ? vr->target_addr : xcf;
+  auto route = route_to(dest);
+  if (!route || (!vr && route->second)) {
+    p.state = vr ? "no route to " + to_string(dest) : "not on a shared segment and no VIPAROUTE";
+    p.route = vr ? "VIPAROUTE " + to_string(dest) : "direct";
+    return p;
+  }
+  auto [port, via] = *route;
+  IpAddr hop = via ? *via : dest;
+  const auto& ep = engine_->ports()[size_t(port)];
+  p.route = (vr ? "VIPAROUTE " + to_string(dest) + (via ? " via " + to_string(*via) : "") : "direct") + " " + ep.name;
+  p.view.port = uint16_t(port);
+  p.view.mtu = profile_.ports[size_t(port)].mtu;
+  auto nb = neighbors_.find(hop);
+  if (nb == neighbors_.end()) {
+    wanted_.insert({hop, port});
+    p.state = "next hop " + to_string(hop) + " unresolved";
+    return p;
+  }
+  p.view.dst_mac = nb->second.mac;
+  p.state = "usable";
+  if (!vr) {
+    p.view.kind = dp::TargetKind::kDirect;
+    return p;
+  }
+  auto src = port_source(port, dest.v6);
+  if (!src) {
+    p.state = "no " + std::string(dest.v6 ? "IPv6" : "IPv4") + " address on " + ep.name + " for the outer header";
+    return p;
+  }
+  p.view.kind = dp::TargetKind::kRouted;
+  p.view.outer = dest.v6 ? encap::ip6ip6_template(src->bytes.data(), dest.bytes.data())
+                         : encap::gre4_template(src->bytes.data(), dest.bytes.data(), 0);
+  const auto& g = profile_.global;
+  uint16_t fixed = g.adjust_mss == config::MssMode::kFixed ? g.adjust_mss_value : 0;
+  p.view.mss_v4 = fixed ? fixed : encap::mss_for(p.view.mtu, encap::kGre4Overhead, false);
+  p.view.mss_v6 = fixed ? fixed : encap::mss_for(p.view.mtu, encap::kIp6Ip6Overhead, true);
+  return p;
+}
+
 void Node::rebuild_snapshot() {
   auto s = std::make_unique<dp::Snapshot>();
   s->generation = ++generation_;
@@ -38,7 +110,8 @@ void Node::rebuild_snapshot() {
     else
       s->local_v4.push_back(a.v4_be());
   }
-  for (size_t i = 0; i < engine_->ports().size(); ++i) s->ports[i] = dp::PortView{engine_->ports()[i].mac, true};
+  for (size_t i = 0; i < engine_->ports().size(); ++i)
+    s->ports[i] = dp::PortView{engine_->ports()[i].mac, true, profile_.ports[i].mtu};
   std::string tag = name() + "_" + std::to_string(generation_);
   rte_lpm_config c4{kFibRules, 256, 0};
   rte_lpm6_config c6{kFibRules, 1024, 0};
@@ -60,19 +133,28 @@ void Node::rebuild_snapshot() {
     if (port < 0) continue;
     fib.add(r.dest, r.via ? next_hop(*r.via, port) : next_hop(IpAddr{}, port));
   }
-  engine_->publish(std::move(s));
+  s->adjust_mss = profile_.global.adjust_mss != config::MssMode::kNone;
+  dist_->fill(*s, [this](const IpAddr& xcf) { return resolve_target(xcf); });
+  engine_->publish(std::move(s));  // returns after the grace period: nothing reads the old one
+  dist_->collect();
+  ++cc_.snapshots;
   dirty_ = false;
 }
 
 void Node::resolve_next_hops() {
+  std::set<std::pair<IpAddr, int>> hops = std::move(wanted_);
+  wanted_.clear();
   for (const auto& r : profile_.routes) {
-    if (!r.via || neighbors_.count(*r.via)) continue;
     int port = route_port(r);
-    auto src = port < 0 ? std::nullopt : port_source(port, r.via->v6);
+    if (r.via && port >= 0) hops.insert({*r.via, port});
+  }
+  for (const auto& [hop, port] : hops) {
+    if (neighbors_.count(hop)) continue;
+    auto src = port_source(port, hop.v6);
     if (!src) continue;
     const Mac& mac = engine_->ports()[size_t(port)].mac;
-    rte_mbuf* m = r.via->v6 ? build_ns(engine_->pool(), mac, src->bytes.data(), r.via->bytes.data())
-                            : build_arp_request(engine_->pool(), mac, src->v4_be(), r.via->v4_be(), 0);
+    rte_mbuf* m = hop.v6 ? build_ns(engine_->pool(), mac, src->bytes.data(), hop.bytes.data())
+                         : build_arp_request(engine_->pool(), mac, src->v4_be(), hop.v4_be(), 0);
     if (m && engine_->control_tx(size_t(port), &m, 1) == 1) ++cc_.resolutions_sent;
   }
 }

@@ -1,5 +1,6 @@
-// The node's control loop: punt handling (ARP, ND, echo), the TAP bridge, next-hop resolution and
-// snapshot building. Runs on the main lcore; the only writer of the node's forwarding state.
+// The node's control loop: punt handling (ARP, ND, echo), the TAP bridge, exceptions, next-hop and
+// target resolution, listener scans and snapshot building. Runs on the main lcore; the only writer
+// of the node's forwarding state.
 #include "control/node/node.h"
 
 #include <rte_ethdev.h>
@@ -7,8 +8,10 @@
 #include <rte_lpm6.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "control/distributor/sockets.h"
 #include "control/node/tap.h"
 #include "dataplane/parse/parse.h"
 
@@ -26,7 +29,24 @@ uint64_t steady_ms() {
 namespace {
 
 constexpr uint64_t kResolveEveryMs = 1000;
-constexpr uint32_t kUnresolved = 0;  // next-hop slot 0: connected prefix, neighbour unknown
+constexpr uint64_t kScanEveryMs = 500;      // listener readiness from the local kernel
+constexpr uint64_t kRefreshEveryMs = 1000;  // responsiveness, report ages, target paths
+
+bool in_destips(const config::VipaDistribute& d, const std::vector<IpAddr>& mine) {
+  if (d.dest_all) return true;
+  for (const auto& dest : d.dests)
+    if (std::find(mine.begin(), mine.end(), dest.addr) != mine.end()) return true;
+  return false;
+}
+
+// The local kernel's listeners on the wanted DVIPA:ports.
+Result<std::vector<distributor::ListenerReport>> kernel_listeners(const std::vector<std::pair<IpAddr, uint16_t>>& wanted) {
+  auto socks = distributor::dump_tcp(distributor::kListenStates);
+  if (!socks) return socks.error();
+  std::vector<distributor::ListenerReport> out;
+  for (const auto& [addr, port] : wanted) out.push_back({addr, port, distributor::listener_ready(*socks, addr, port)});
+  return out;
+}
 
 }  // namespace
 
@@ -37,20 +57,42 @@ Result<std::unique_ptr<Node>> Node::create(const config::Profile& profile, unsig
 }
 
 Node::~Node() {
+  engine_.reset();  // workers are stopped by now; the TAP goes after the engine stops sending to it
   if (tap_) {
     rte_eth_dev_stop(tap_port_);
     rte_eth_dev_close(tap_port_);
   }
 }
 
+// Until the group decides ownership, a node owns what it VIPADEFINEs, backs up what it VIPABACKUPs,
+// and serves as a target every DVIPA whose VIPADISTRIBUTE names one of its addresses.
+std::vector<distributor::DvipaActivation> Node::static_activations() const {
+  std::vector<distributor::DvipaActivation> out;
+  auto target_of = [&](const IpAddr& dvipa) {
+    for (const auto& d : profile_.vipadynamic.distributes)
+      if (d.dvipa == dvipa && in_destips(d, profile_.node_addrs)) return true;
+    return false;
+  };
+  for (const auto& d : profile_.vipadynamic.defines) out.push_back({d.dvipa, true, target_of(d.dvipa.addr), 1});
+  for (const auto& b : profile_.vipadynamic.backups)
+    if (target_of(b.dvipa)) out.push_back({Prefix{b.dvipa, uint8_t(b.dvipa.family_bits())}, false, true, 1});
+  return out;
+}
+
 Status Node::init(unsigned workers) {
   auto e = dp::Engine::create(profile_, workers);
   if (!e) return e.error();
   engine_ = std::move(*e);
+  auto d = distributor::Distributor::create(profile_, workers, clock_);
+  if (!d) return d.error();
+  dist_ = std::move(*d);
+  if (dist_->distributes()) {
+    const auto& c = profile_.conntable;
+    conn::ConnTimeouts to{c.syn_secs * 1000, c.idle_secs * 1000, c.fin_secs * 1000, c.rst_secs * 1000};
+    if (Status st = engine_->enable_connections(c.entries, to); !st) return st;
+  }
+  listener_scan_ = kernel_listeners;
   for (const auto& a : profile_.node_addrs) locals_.push_back(a);
-  // Until the group exists (a later issue), a node owns the DVIPAs it defines with VIPADEFINE:
-  // it answers ARP/ND for them and its kernel accepts connections to them through the TAP.
-  for (const auto& d : profile_.vipadynamic.defines) locals_.push_back(d.dvipa.addr);
   for (size_t i = 0; i < profile_.ports.size(); ++i)
     for (const auto& pa : profile_.ports[i].addrs) {
       locals_.push_back(pa.prefix.addr);
@@ -61,6 +103,7 @@ Status Node::init(unsigned workers) {
     int port = n.port.empty() ? port_for(n.addr) : engine_->port_index(n.port);
     neighbors_[n.addr] = Neighbor{n.mac.bytes, port < 0 ? 0 : port, true, 0};
   }
+  dist_->set_activations(static_activations());
   if (profile_.tap)
     if (Status st = init_tap(); !st) return st;
   rebuild_snapshot();
@@ -75,13 +118,44 @@ Status Node::init_tap() {
   std::vector<std::string> addrs;
   for (const auto& pa : profile_.ports[size_t(tap_bound_port_)].addrs) addrs.push_back(to_string(pa.prefix.addr) + "/" + std::to_string(pa.prefix.len));
   for (const auto& a : profile_.node_addrs) addrs.push_back(to_string(a) + (a.v6 ? "/128" : "/32"));
-  for (const auto& d : profile_.vipadynamic.defines)
-    addrs.push_back(to_string(d.dvipa.addr) + (d.dvipa.addr.v6 ? "/128" : "/32"));
-  auto port = create_tap(name(), t.name, engine_->ports()[size_t(tap_bound_port_)].mac, engine_->pool(), addrs);
+  std::vector<std::string> routes;
+  for (const auto& r : profile_.routes)
+    if (r.via) routes.push_back(to_string(r.dest) + " via " + to_string(*r.via));
+  auto port = create_tap(name(), t.name, engine_->ports()[size_t(tap_bound_port_)].mac, engine_->pool(), addrs, routes,
+                         uint16_t(engine_->workers() + 1));
   if (!port) return port.error();
   tap_port_ = *port;
   tap_ = true;
+  engine_->attach_local(tap_port_, size_t(tap_bound_port_));
+  sync_tap_addresses();
   return ok_status();
+}
+
+// The TAP carries every DVIPA this node owns or serves, so the kernel accepts their connections.
+void Node::sync_tap_addresses() {
+  if (!tap_) return;
+  std::set<std::string> want;
+  for (const auto& a : dist_->activations())
+    if (a.owned || a.target) want.insert(to_string(a.dvipa.addr) + (a.dvipa.addr.v6 ? "/128" : "/32"));
+  for (const auto& a : tap_addrs_)
+    if (!want.count(a)) (void)tap_address(profile_.tap->name, a, false);
+  for (const auto& a : want)
+    if (!tap_addrs_.count(a)) (void)tap_address(profile_.tap->name, a, true);
+  tap_addrs_ = std::move(want);
+}
+
+void Node::set_activations(std::vector<distributor::DvipaActivation> a) {
+  std::lock_guard<std::mutex> lock(display_mu_);
+  dist_->set_activations(std::move(a));
+  sync_tap_addresses();
+  dirty_ = true;
+}
+
+bool Node::is_ours(const IpAddr& a) const {
+  if (std::find(locals_.begin(), locals_.end(), a) != locals_.end()) return true;
+  for (const auto& act : dist_->activations())
+    if (act.owned && act.dvipa.addr == a) return true;
+  return false;
 }
 
 int Node::port_for(const IpAddr& a) const {
@@ -104,17 +178,62 @@ void Node::learn(const IpAddr& a, const Mac& mac, int port) {
   neighbors_[a] = Neighbor{mac, port, false, clock_()};
 }
 
+void Node::scan_listeners() {
+  std::vector<std::pair<IpAddr, uint16_t>> wanted;
+  for (const auto& a : dist_->activations()) {
+    if (!a.owned && !a.target) continue;
+    for (const auto& d : dist_->definitions())
+      if (d.dvipa == a.dvipa.addr)
+        for (const auto& r : d.ports)
+          for (uint32_t p = r.first; p <= r.last; ++p) wanted.emplace_back(a.dvipa.addr, uint16_t(p));
+  }
+  if (wanted.empty()) return;
+  auto ready = listener_scan_(wanted);
+  ++cc_.listener_scans;
+  if (!ready) {
+    ++cc_.listener_scan_errors;
+    return;
+  }
+  for (const auto& a : profile_.node_addrs)
+    if (dist_->names_target(a)) dist_->set_listeners(a, name(), *ready);
+}
+
+void Node::on_listener_report(const IpAddr& xcf, const std::string& node, std::vector<distributor::ListenerReport> r) {
+  std::lock_guard<std::mutex> lock(display_mu_);
+  dist_->set_listeners(xcf, node, std::move(r));
+}
+
+void Node::on_connections_ended(const std::vector<conn::ConnKey>& ended) {
+  for (const auto& k : ended) {
+    dp::ConnCommand c;
+    c.op = dp::ConnCommand::Op::kErase;
+    c.key = k;
+    if (!engine_->broadcast(c)) break;  // rings full: the idle timers will age the rest
+  }
+}
+
 void Node::poll() {
   rte_mbuf* pkts[dp::kBurst];
   std::lock_guard<std::mutex> lock(display_mu_);
   while (unsigned n = engine_->take_punted(pkts, dp::kBurst))
     for (unsigned i = 0; i < n; ++i) handle_punted(pkts[i]);
   if (tap_) poll_tap();
-  if (clock_() >= next_resolve_ms_) {
+  handle_exceptions();
+  uint64_t now = clock_();
+  if (now >= next_resolve_ms_) {
     resolve_next_hops();
-    next_resolve_ms_ = clock_() + kResolveEveryMs;
+    next_resolve_ms_ = now + kResolveEveryMs;
   }
-  if (dirty_) rebuild_snapshot();
+  if (now >= next_scan_ms_) {
+    scan_listeners();
+    next_scan_ms_ = now + kScanEveryMs;
+  }
+  if (now >= next_refresh_ms_) {
+    dist_->update_responsiveness(*engine_);
+    dirty_ = true;  // report ages and target paths are re-evaluated on this beat
+    next_refresh_ms_ = now + kRefreshEveryMs;
+  }
+  if (dirty_ || dist_->dirty()) rebuild_snapshot();
 }
 
 ControlCounters Node::control_counters() const {

@@ -1,18 +1,22 @@
 #pragma once
 #include "control/layer_guard.h"
 // A node's control thread state: it owns the node's Engine, answers ARP/ND/echo for the node's
-// addresses, bridges the TAP exception path, resolves next hops and builds the snapshots workers read.
+// addresses and owned DVIPAs, bridges the TAP exception path, resolves next hops and targets, runs
+// the distributor's control half and builds the snapshots workers read.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "config/profile.h"
 #include "config/result.h"
+#include "control/distributor/distributor.h"
 #include "control/node/replies.h"
 #include "dataplane/engine/engine.h"
 
@@ -22,6 +26,10 @@ struct ControlCounters {
   uint64_t arp_replies = 0, nd_replies = 0, echo_replies = 0;
   uint64_t to_tap = 0, from_tap = 0, resolutions_sent = 0;
   uint64_t control_drops = 0;   // punted packets control had no use for (no TAP, malformed)
+  uint64_t too_big_sent = 0;    // ICMP too-big / packet-too-big for the encapsulated path
+  uint64_t fragmented = 0;      // IPv4 packets without DF fragmented for the encapsulated path
+  uint64_t listener_scans = 0, listener_scan_errors = 0;
+  uint64_t snapshots = 0;
 };
 
 struct Neighbor {
@@ -35,14 +43,20 @@ struct Neighbor {
 using Clock = uint64_t (*)();
 uint64_t steady_ms();
 
+// Where the node finds which of its DVIPA:ports have listeners (the local kernel, or a test).
+using ListenerScan = std::function<Result<std::vector<distributor::ListenerReport>>(
+    const std::vector<std::pair<IpAddr, uint16_t>>& wanted)>;
+
 class Node {
  public:
   static Result<std::unique_ptr<Node>> create(const config::Profile& profile, unsigned workers, Clock clock = steady_ms);
   ~Node();
 
-  // One pass of control work: punted packets, TAP, next-hop resolution, snapshot refresh.
+  // One pass of control work: punted packets, TAP, exceptions, next-hop and target resolution,
+  // listener scans, snapshot refresh.
   void poll();
   dp::Engine& engine() { return *engine_; }
+  const dp::Engine& engine() const { return *engine_; }
   const config::Profile& profile() const { return profile_; }
   const std::string& name() const { return profile_.node_name; }
   ControlCounters control_counters() const;
@@ -54,28 +68,53 @@ class Node {
   int route_port(const config::RouteConfig& r) const;
   uint16_t tap_port_id() const { return tap_port_; }
   bool has_tap() const { return tap_; }
+  distributor::Distributor& distributor() { return *dist_; }
+  const distributor::Distributor& distributor() const { return *dist_; }
+
+  // Ownership and target roles of DVIPAs (static from the profile until the group decides them).
+  void set_activations(std::vector<distributor::DvipaActivation> a);
+  // Replaces the local kernel as the source of listener readiness (tests).
+  void set_listener_scan(ListenerScan scan) { listener_scan_ = std::move(scan); }
+  // Listener reports from other targets (the group channel delivers them).
+  void on_listener_report(const IpAddr& xcf, const std::string& node, std::vector<distributor::ListenerReport> r);
+  // Connections a target reports ended: removed from every worker's table at once.
+  void on_connections_ended(const std::vector<conn::ConnKey>& ended);
 
  private:
   Node(const config::Profile& p, Clock clock) : profile_(p), clock_(clock) {}
   Status init(unsigned workers);
   Status init_tap();
+  std::vector<distributor::DvipaActivation> static_activations() const;
   void handle_punted(rte_mbuf* m);
   void handle_arp(rte_mbuf* m, const dp::PacketDesc& d);
   void handle_icmpv6(rte_mbuf* m, const dp::PacketDesc& d);
   void to_tap_or_drop(rte_mbuf* m);
   void poll_tap();
+  void handle_exceptions();
+  void too_big(const dp::Exception& e);
   void resolve_next_hops();
+  void scan_listeners();
   void learn(const IpAddr& a, const Mac& mac, int port);
   void rebuild_snapshot();
+  void sync_tap_addresses();
+  bool is_ours(const IpAddr& a) const;
   int port_for(const IpAddr& a) const;
+  int ingress_index(uint16_t port_id) const;
   std::optional<IpAddr> port_source(int port, bool v6) const;
+  // The port and next hop (nullopt: on link) toward `dst`: connected prefixes, then static routes.
+  std::optional<std::pair<int, std::optional<IpAddr>>> route_to(const IpAddr& dst) const;
+  distributor::TargetPath resolve_target(const IpAddr& xcf);
 
   config::Profile profile_;
   Clock clock_;
   std::unique_ptr<dp::Engine> engine_;
+  std::unique_ptr<distributor::Distributor> dist_;
   std::map<IpAddr, Neighbor> neighbors_;
-  std::vector<IpAddr> locals_;
+  std::vector<IpAddr> locals_;                      // node and port addresses
   std::vector<std::pair<Prefix, int>> connected_;   // port networks -> port index
+  std::set<std::pair<IpAddr, int>> wanted_;         // neighbours a target path waits for
+  std::set<std::string> tap_addrs_;                 // what the TAP carries now ("addr/len")
+  ListenerScan listener_scan_;
   ControlCounters cc_;
   mutable std::mutex display_mu_;
   bool dirty_ = true;
@@ -83,6 +122,8 @@ class Node {
   uint16_t tap_port_ = 0;
   int tap_bound_port_ = 0;
   uint64_t next_resolve_ms_ = 0;
+  uint64_t next_scan_ms_ = 0;
+  uint64_t next_refresh_ms_ = 0;
   uint64_t generation_ = 0;
 };
 

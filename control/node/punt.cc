@@ -17,12 +17,6 @@ namespace {
 
 constexpr uint8_t kIcmpEchoRequest = 8, kIcmp6EchoRequest = 128, kNdSolicit = 135, kNdAdvert = 136;
 
-int ingress_index(const dp::Engine& e, uint16_t port_id) {
-  for (size_t i = 0; i < e.ports().size(); ++i)
-    if (e.ports()[i].port_id == port_id) return int(i);
-  return -1;
-}
-
 IpAddr addr_of(const uint8_t* b, bool v6) {
   if (v6) return IpAddr::v6_from_bytes(b);
   uint32_t be;
@@ -32,10 +26,16 @@ IpAddr addr_of(const uint8_t* b, bool v6) {
 
 }  // namespace
 
+int Node::ingress_index(uint16_t port_id) const {
+  for (size_t i = 0; i < engine_->ports().size(); ++i)
+    if (engine_->ports()[i].port_id == port_id) return int(i);
+  return -1;
+}
+
 void Node::handle_punted(rte_mbuf* m) {
   const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
   PacketDesc d;
-  int port = ingress_index(*engine_, m->port);
+  int port = ingress_index(m->port);
   if (port < 0 || dp::parse_frame(f, rte_pktmbuf_data_len(m), d, false) != dp::Drop::kNone) {
     ++cc_.control_drops;
     rte_pktmbuf_free(m);
@@ -57,13 +57,13 @@ void Node::handle_punted(rte_mbuf* m) {
 }
 
 void Node::handle_arp(rte_mbuf* m, const PacketDesc& d) {
-  int port = ingress_index(*engine_, m->port);
+  int port = ingress_index(m->port);
   const uint8_t* a = rte_pktmbuf_mtod(m, const uint8_t*) + d.l3_off;
   Mac sender;
   std::memcpy(sender.data(), a + 8, 6);
   learn(addr_of(d.src, false), sender, port);
   IpAddr target = addr_of(d.dst, false);
-  bool ours = std::find(locals_.begin(), locals_.end(), target) != locals_.end();
+  bool ours = is_ours(target);
   if (d.arp_op == 1 && ours) {
     arp_request_to_reply(m, d, engine_->ports()[size_t(port)].mac);
     ++cc_.arp_replies;
@@ -79,14 +79,14 @@ void Node::handle_arp(rte_mbuf* m, const PacketDesc& d) {
 }
 
 void Node::handle_icmpv6(rte_mbuf* m, const PacketDesc& d) {
-  int port = ingress_index(*engine_, m->port);
+  int port = ingress_index(m->port);
   const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
   uint8_t target[16];
   Mac ll{};
   bool nd = (d.icmp_type == kNdSolicit || d.icmp_type == kNdAdvert) &&
             nd_target(f, rte_pktmbuf_data_len(m), d, target, &ll);
   if (nd && ll != Mac{}) learn(d.icmp_type == kNdAdvert ? IpAddr::v6_from_bytes(target) : addr_of(d.src, true), ll, port);
-  bool ours = nd && std::find(locals_.begin(), locals_.end(), IpAddr::v6_from_bytes(target)) != locals_.end();
+  bool ours = nd && is_ours(IpAddr::v6_from_bytes(target));
   if (nd && d.icmp_type == kNdSolicit && ours && ns_to_na(m, d, engine_->ports()[size_t(port)].mac)) {
     ++cc_.nd_replies;
     engine_->control_tx(size_t(port), &m, 1);
@@ -99,7 +99,7 @@ void Node::handle_icmpv6(rte_mbuf* m, const PacketDesc& d) {
 }
 
 void Node::to_tap_or_drop(rte_mbuf* m) {
-  if (tap_ && rte_eth_tx_burst(tap_port_, 0, &m, 1) == 1) {
+  if (tap_ && rte_eth_tx_burst(tap_port_, engine_->local_control_queue(), &m, 1) == 1) {
     ++cc_.to_tap;
     return;
   }
@@ -107,9 +107,11 @@ void Node::to_tap_or_drop(rte_mbuf* m) {
   rte_pktmbuf_free(m);
 }
 
+// Workers poll the TAP's queues themselves (one each); this is for what the kernel sends before
+// any worker runs, or on a queue no worker polls.
 void Node::poll_tap() {
   rte_mbuf* pkts[dp::kBurst];
-  uint16_t n = rte_eth_rx_burst(tap_port_, 0, pkts, dp::kBurst);
+  uint16_t n = rte_eth_rx_burst(tap_port_, engine_->local_control_queue(), pkts, dp::kBurst);
   if (n == 0) return;
   cc_.from_tap += engine_->control_tx(size_t(tap_bound_port_), pkts, n);
 }

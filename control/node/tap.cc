@@ -30,7 +30,8 @@ Status run_command(const std::vector<std::string>& argv) {
 }
 
 Result<uint16_t> create_tap(const std::string& node, const std::string& ifname, const std::array<uint8_t, 6>& mac,
-                            rte_mempool* pool, const std::vector<std::string>& addrs) {
+                            rte_mempool* pool, const std::vector<std::string>& addrs,
+                            const std::vector<std::string>& routes, uint16_t queues) {
   MacAddr m{mac};
   std::string vdev = "net_tap_" + node;
   std::string args = vdev + ",iface=" + ifname + ",mac=" + to_string(m);
@@ -41,13 +42,35 @@ Result<uint16_t> create_tap(const std::string& node, const std::string& ifname, 
     return make_error(Errc::kInternal, "TAP " + ifname + " created but its port is missing");
   rte_eth_conf conf{};
   int socket = rte_eth_dev_socket_id(port);
-  if (rte_eth_dev_configure(port, 1, 1, &conf) != 0 || rte_eth_rx_queue_setup(port, 0, 512, socket, nullptr, pool) != 0 ||
-      rte_eth_tx_queue_setup(port, 0, 512, socket, nullptr) != 0 || rte_eth_dev_start(port) != 0)
-    return make_error(Errc::kUnavailable, "cannot start TAP " + ifname);
+  if (rte_eth_dev_configure(port, queues, queues, &conf) != 0)
+    return make_error(Errc::kUnavailable, "cannot configure TAP " + ifname + " with " + std::to_string(queues) + " queues");
+  for (uint16_t q = 0; q < queues; ++q)
+    if (rte_eth_rx_queue_setup(port, q, 512, socket, nullptr, pool) != 0 || rte_eth_tx_queue_setup(port, q, 512, socket, nullptr) != 0)
+      return make_error(Errc::kUnavailable, "cannot set up queue " + std::to_string(q) + " of TAP " + ifname);
+  if (rte_eth_dev_start(port) != 0) return make_error(Errc::kUnavailable, "cannot start TAP " + ifname);
+  std::string conf_dir = "net.ipv4.conf." + ifname + ".";
+  for (const char* kv : {"arp_announce=2", "arp_ignore=1", "rp_filter=0"})
+    if (Status st = run_command({"sysctl", "-qw", conf_dir + kv}); !st) return st.error();
   if (Status st = run_command({"ip", "link", "set", "dev", ifname, "up"}); !st) return st.error();
   for (const auto& a : addrs)
-    if (Status st = run_command({"ip", "addr", "replace", a, "dev", ifname}); !st) return st.error();
+    if (Status st = tap_address(ifname, a, true); !st) return st.error();
+  for (const auto& r : routes) {
+    std::vector<std::string> argv = {"ip", "route", "replace"};
+    for (size_t b = 0, e; b < r.size(); b = e + 1) {
+      e = r.find(' ', b);
+      if (e == std::string::npos) e = r.size();
+      if (e > b) argv.push_back(r.substr(b, e - b));
+    }
+    argv.insert(argv.end(), {"dev", ifname});
+    if (Status st = run_command(argv); !st) return st.error();
+  }
   return port;
+}
+
+Status tap_address(const std::string& ifname, const std::string& addr, bool add) {
+  std::vector<std::string> argv = {"ip", "addr", add ? "replace" : "del", addr, "dev", ifname};
+  if (add && addr.find(':') != std::string::npos) argv.push_back("nodad");
+  return run_command(argv);
 }
 
 }  // namespace sysplex::node

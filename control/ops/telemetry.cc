@@ -95,6 +95,19 @@ int cmd_counters(const char*, const char* params, rte_tel_data* d) {
   put_u64(d, "dropped", t.dropped());
   put_u64(d, "loops", t.loops);
   put_u64(d, "busy_loops", t.busy_loops);
+  put_u64(d, "delivered", t.delivered);
+  put_u64(d, "from_local", t.from_local);
+  put_u64(d, "to_control", t.to_control);
+  rte_tel_data* dd = rte_tel_data_alloc();
+  rte_tel_data_start_dict(dd);
+  put_u64(dd, "distributed", t.distributed);
+  put_u64(dd, "conn_new", t.conn_new);
+  put_u64(dd, "conn_hashed", t.conn_hashed);
+  put_u64(dd, "conn_full", t.conn_full);
+  put_u64(dd, "conn_expired", t.conn_expired);
+  put_u64(dd, "conn_ended", t.conn_ended);
+  put_u64(dd, "mss_clamped", t.mss_clamped);
+  rte_tel_data_add_dict_container(d, "distributor", dd, 0);
   node::ControlCounters c = n->control_counters();
   rte_tel_data* cd = rte_tel_data_alloc();
   rte_tel_data_start_dict(cd);
@@ -105,6 +118,11 @@ int cmd_counters(const char*, const char* params, rte_tel_data* d) {
   put_u64(cd, "from_tap", c.from_tap);
   put_u64(cd, "resolutions_sent", c.resolutions_sent);
   put_u64(cd, "control_drops", c.control_drops);
+  put_u64(cd, "too_big_sent", c.too_big_sent);
+  put_u64(cd, "fragmented", c.fragmented);
+  put_u64(cd, "listener_scans", c.listener_scans);
+  put_u64(cd, "listener_scan_errors", c.listener_scan_errors);
+  put_u64(cd, "snapshots", c.snapshots);
   rte_tel_data_add_dict_container(d, "control", cd, 0);
   return 0;
 }

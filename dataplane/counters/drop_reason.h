@@ -46,6 +46,17 @@ enum class Drop : uint8_t {
   kTxFull,
   kPortDown,
   kMbufAlloc,
+  // distributor and target
+  kNoReadyTarget,
+  kTargetUnreachable,
+  kDistributedFragment,
+  kDvipaNotActive,
+  kInnerNotServed,
+  kStaleEpoch,
+  kBadInner,
+  kNoLocalPort,
+  kNoHeadroom,
+  kExceptionRingFull,
   kCount
 };
 
@@ -85,10 +96,20 @@ inline constexpr std::array<std::string_view, size_t(Drop::kCount)> kDropNames =
     "tx-full",
     "port-down",
     "mbuf-alloc",
+    "no-ready-target",
+    "target-unreachable",
+    "fragment-to-distributed-dvipa",
+    "dvipa-not-active",
+    "inner-dvipa-not-served",
+    "stale-distributor-epoch",
+    "bad-inner-packet",
+    "no-local-port",
+    "no-headroom",
+    "exception-ring-full",
 };
 
 constexpr std::string_view drop_name(Drop d) { return kDropNames[size_t(d)]; }
 
-static_assert(kDropNames.back() == "mbuf-alloc", "kDropNames must list every Drop in order");
+static_assert(kDropNames.back() == "exception-ring-full", "kDropNames must list every Drop in order");
 
 }  // namespace sysplex::dp

@@ -18,6 +18,8 @@ namespace {
 
 constexpr unsigned kPuntRingSize = 4096;
 constexpr unsigned kControlTxRingSize = 1024;
+constexpr unsigned kExceptionRingSize = 1024;
+constexpr unsigned kCommandRingSize = 16384;
 constexpr uint64_t kDrainUs = 100;  // TX buffers are flushed at least this often
 
 std::string dpdk_error(int rc) { return std::string(rte_strerror(rc < 0 ? -rc : rc)); }
@@ -98,6 +100,30 @@ void tx_error_cb(rte_mbuf** unsent, uint16_t count, void* userdata) {
   c->drop(Drop::kTxFull, count);
 }
 
+// The same for the TAP, whose sends count as delivered.
+void local_tx_error_cb(rte_mbuf** unsent, uint16_t count, void* userdata) {
+  auto* c = static_cast<WorkerCounters*>(userdata);
+  rte_pktmbuf_free_bulk(unsent, count);
+  c->delivered -= count;
+  c->drop(Drop::kTxFull, count);
+}
+
+rte_eth_dev_tx_buffer* new_txbuf(WorkerCounters* c, buffer_tx_error_fn cb) {
+  auto* b = static_cast<rte_eth_dev_tx_buffer*>(
+      rte_zmalloc_socket("txbuf", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0, rte_socket_id()));
+  if (!b) return nullptr;
+  rte_eth_tx_buffer_init(b, kBurst);
+  rte_eth_tx_buffer_set_err_callback(b, cb, c);
+  return b;
+}
+
+void free_ring(rte_ring* r) {
+  if (!r) return;
+  rte_mbuf* m[kBurst];
+  while (unsigned n = rte_ring_dequeue_burst(r, reinterpret_cast<void**>(m), kBurst, nullptr)) rte_pktmbuf_free_bulk(m, n);
+  rte_ring_free(r);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Engine>> Engine::create(const config::Profile& profile, unsigned workers) {
@@ -114,6 +140,8 @@ Status Engine::init(const config::Profile& profile, unsigned workers) {
     return make_error(Errc::kInvalidArgument, "at most " + std::to_string(kMaxPorts) + " ports per node");
   workers_ = workers;
   drain_tsc_ = rte_get_tsc_hz() * kDrainUs / 1000000;
+  start_tsc_ = rte_get_tsc_cycles();
+  tsc_per_ms_ = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
   const auto& pc = profile.pool;
   pool_ = rte_pktmbuf_pool_create(("mp_" + node_).c_str(), pc.mbufs, pc.cache, 0, pc.data_room, rte_socket_id());
   if (!pool_)
@@ -121,7 +149,11 @@ Status Engine::init(const config::Profile& profile, unsigned workers) {
                                                     " mbufs: " + dpdk_error(rte_errno) + " (lower MEMPOOL MBUFS or raise EAL -m)");
   punt_ = rte_ring_create(("punt_" + node_).c_str(), kPuntRingSize, rte_socket_id(), RING_F_SC_DEQ);
   if (!punt_) return make_error(Errc::kResourceExhausted, "cannot create punt ring: " + dpdk_error(rte_errno));
+  exceptions_ = rte_ring_create_elem(("exc_" + node_).c_str(), sizeof(Exception), kExceptionRingSize, rte_socket_id(),
+                                     RING_F_SC_DEQ);
+  if (!exceptions_) return make_error(Errc::kResourceExhausted, "cannot create exception ring: " + dpdk_error(rte_errno));
   slots_.reset(new WorkerSlot[workers]);
+  for (unsigned w = 0; w < workers; ++w) slots_[w].per_target = std::make_unique<TargetCounters[]>(kMaxTargetIds);
   for (const auto& p : profile.ports)
     if (Status st = add_port(p); !st) return st;
   return init_rcu();
@@ -148,12 +180,8 @@ Status Engine::add_port(const config::PortConfig& pc) {
     if (!p.control_ring) return make_error(Errc::kResourceExhausted, "cannot create control TX ring: " + dpdk_error(rte_errno));
   }
   for (unsigned w = 0; w < workers_; ++w) {
-    auto* b = static_cast<rte_eth_dev_tx_buffer*>(
-        rte_zmalloc_socket("txbuf", RTE_ETH_TX_BUFFER_SIZE(kBurst), 0, rte_socket_id()));
-    if (!b) return make_error(Errc::kResourceExhausted, "cannot allocate TX buffers");
-    rte_eth_tx_buffer_init(b, kBurst);
-    rte_eth_tx_buffer_set_err_callback(b, tx_error_cb, &slots_[w].counters);
-    slots_[w].txbuf[index] = b;
+    slots_[w].txbuf[index] = new_txbuf(&slots_[w].counters, tx_error_cb);
+    if (!slots_[w].txbuf[index]) return make_error(Errc::kResourceExhausted, "cannot allocate TX buffers");
   }
   ports_.push_back(std::move(p));
   return ok_status();
@@ -180,14 +208,18 @@ Engine::~Engine() {
       rte_ring_free(p.control_ring);
     }
   }
-  for (unsigned w = 0; slots_ && w < workers_; ++w)
+  for (unsigned w = 0; slots_ && w < workers_; ++w) {
     for (auto* b : slots_[w].txbuf) rte_free(b);
+    rte_free(slots_[w].local_txbuf);
+    rte_ring_free(slots_[w].commands);
+  }
   delete snap_.exchange(nullptr);
-  if (punt_) {
-    rte_mbuf* m[kBurst];
-    while (unsigned n = rte_ring_dequeue_burst(punt_, reinterpret_cast<void**>(m), kBurst, nullptr))
-      rte_pktmbuf_free_bulk(m, n);
-    rte_ring_free(punt_);
+  free_ring(punt_);
+  if (exceptions_) {
+    Exception e[kBurst];
+    while (unsigned n = rte_ring_dequeue_burst_elem(exceptions_, e, sizeof(Exception), kBurst, nullptr))
+      for (unsigned i = 0; i < n; ++i) rte_pktmbuf_free(e[i].m);
+    rte_ring_free(exceptions_);
   }
   rte_free(qsbr_);
   rte_mempool_free(pool_);
@@ -199,6 +231,51 @@ void Engine::publish(std::unique_ptr<Snapshot> next) {
   rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
   delete old;
 }
+
+void Engine::attach_local(uint16_t tap_port_id, size_t bound_port) {
+  for (unsigned w = 0; w < workers_; ++w)
+    if (!slots_[w].local_txbuf) slots_[w].local_txbuf = new_txbuf(&slots_[w].counters, local_tx_error_cb);
+  local_bound_ = bound_port;
+  local_port_ = tap_port_id;
+}
+
+Status Engine::enable_connections(uint32_t capacity, const conn::ConnTimeouts& timeouts) {
+  for (unsigned w = 0; w < workers_; ++w) {
+    auto t = conn::ConnTable::create(capacity, timeouts);
+    if (!t) return t.error();
+    slots_[w].commands = rte_ring_create_elem(("cmd_" + node_ + "_" + std::to_string(w)).c_str(), sizeof(ConnCommand),
+                                              kCommandRingSize, rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (!slots_[w].commands)
+      return make_error(Errc::kResourceExhausted, "cannot create a connection command ring: " + dpdk_error(rte_errno));
+    slots_[w].conns = std::move(*t);
+  }
+  return ok_status();
+}
+
+bool Engine::broadcast(const ConnCommand& c) {
+  for (unsigned w = 0; w < workers_; ++w)
+    if (!slots_[w].commands || rte_ring_free_count(slots_[w].commands) == 0) return false;
+  ConnCommand copy = c;  // DPDK takes a non-const pointer
+  for (unsigned w = 0; w < workers_; ++w) rte_ring_sp_enqueue_elem(slots_[w].commands, &copy, sizeof(copy));
+  return true;
+}
+
+unsigned Engine::take_exceptions(Exception* out, unsigned max) {
+  return rte_ring_sc_dequeue_burst_elem(exceptions_, out, sizeof(Exception), max, nullptr);
+}
+
+TargetCounters Engine::target_totals(uint32_t target) const {
+  TargetCounters t;
+  if (target >= kMaxTargetIds) return t;
+  for (unsigned w = 0; w < workers_; ++w) {
+    const TargetCounters& c = slots_[w].per_target[target];
+    t.active += c.active, t.total += c.total, t.syns += c.syns, t.established += c.established;
+    t.packets += c.packets, t.bytes += c.bytes;
+  }
+  return t;
+}
+
+uint32_t Engine::now_ms() const { return uint32_t((rte_get_tsc_cycles() - start_tsc_) / tsc_per_ms_); }
 
 unsigned Engine::take_punted(rte_mbuf** out, unsigned max) {
   return rte_ring_sc_dequeue_burst(punt_, reinterpret_cast<void**>(out), max, nullptr);

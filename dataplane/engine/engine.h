@@ -11,8 +11,10 @@
 
 #include "config/profile.h"
 #include "config/result.h"
+#include "dataplane/conn/conn_table.h"
 #include "dataplane/engine/counters.h"
 #include "dataplane/engine/snapshot.h"
+#include "dataplane/parse/packet.h"
 
 struct rte_mbuf;
 struct rte_mempool;
@@ -23,7 +25,7 @@ struct rte_eth_dev_tx_buffer;
 namespace sysplex::dp {
 
 inline constexpr uint16_t kBurst = 32;
-inline constexpr unsigned kMaxWorkers = 16;
+inline constexpr unsigned kMaxWorkers = kMaxWorkerSlots;
 inline constexpr uint16_t kNoQueue = 0xffff;
 
 struct EnginePort {
@@ -37,11 +39,44 @@ struct EnginePort {
   std::array<uint8_t, 6> mac{};
 };
 
-// What a worker slot owns: its counters and one TX buffer per port. Written by that worker only.
+// Per target, per worker: what the distributor sent it. Written by that worker only.
+struct TargetCounters {
+  uint64_t active = 0;         // connection-table entries naming it
+  uint64_t total = 0;          // connections ever given to it
+  uint64_t syns = 0;           // new connections (SYN) given to it
+  uint64_t established = 0;    // of those, how many saw the client's ACK (responsiveness)
+  uint64_t packets = 0, bytes = 0;
+};
+
+// A request from control to every worker's connection table (takeover reports, target reports).
+struct ConnCommand {
+  enum class Op : uint8_t { kInsert, kErase } op = Op::kInsert;
+  uint16_t service = 0;
+  uint32_t target = 0;
+  conn::ConnKey key{};
+};
+
+// A packet a worker hands back to control with what it needs to finish it (too big for the
+// encapsulated path: ICMP too-big or fragmentation).
+struct Exception {
+  enum class Kind : uint16_t { kTooBig } kind = Kind::kTooBig;
+  uint16_t mtu = 0;            // what fits on the target's path, inner packet
+  uint32_t target = 0;
+  uint32_t epoch = 0;
+  rte_mbuf* m = nullptr;
+};
+
+// What a worker slot owns: its counters, one TX buffer per port, its connection table and the
+// control -> worker command ring. Written by that worker only (control reads, and fills the ring).
 struct alignas(64) WorkerSlot {
   WorkerCounters counters;
   std::array<rte_eth_dev_tx_buffer*, kMaxPorts> txbuf{};
+  rte_eth_dev_tx_buffer* local_txbuf = nullptr;   // to the TAP
+  std::unique_ptr<conn::ConnTable> conns;
+  rte_ring* commands = nullptr;
+  std::unique_ptr<TargetCounters[]> per_target;   // kMaxTargetIds
   uint64_t last_drain_tsc = 0;
+  uint32_t now_ms = 0;         // the engine clock at the start of this poll
   unsigned lcore = 0;          // for displays
 };
 
@@ -63,6 +98,24 @@ class Engine {
   unsigned take_punted(rte_mbuf** out, unsigned max);
   // Sends on the port's control TX queue; unsent mbufs are freed and counted as returned-short.
   uint16_t control_tx(size_t port_index, rte_mbuf** pkts, uint16_t n);
+  // The TAP: workers deliver local traffic to it (queue = their slot) and send what the kernel emits
+  // (polling RX queue = their slot) out of `bound_port`; control uses queue `workers()`.
+  void attach_local(uint16_t tap_port_id, size_t bound_port);
+  bool has_local() const { return local_port_ != kNoQueue; }
+  uint16_t local_port() const { return local_port_; }
+  uint16_t local_control_queue() const { return uint16_t(workers_); }
+  // Gives every worker a connection table of `capacity` entries (the distributor's VCRT).
+  Status enable_connections(uint32_t capacity, const conn::ConnTimeouts& timeouts);
+  bool has_connections() const { return slots_ && slots_[0].conns != nullptr; }
+  const conn::ConnTable& conn_table(unsigned slot) const { return *slots_[slot].conns; }
+  // Queues a command to every worker's table; false (and nothing queued anywhere) if any is full.
+  bool broadcast(const ConnCommand& c);
+  // Packets workers handed back, oldest first.
+  unsigned take_exceptions(Exception* out, unsigned max);
+  // A target's counters summed over workers.
+  TargetCounters target_totals(uint32_t target) const;
+  // The engine clock (ms since start) that connection entries are stamped with.
+  uint32_t now_ms() const;
   CounterTotals totals() const;
   const WorkerCounters& worker_counters(unsigned slot) const { return slots_[slot].counters; }
   void set_worker_lcore(unsigned slot, unsigned lcore) { slots_[slot].lcore = lcore; }
@@ -92,11 +145,29 @@ class Engine {
   Status init_rcu();
   void send_for_control(const EnginePort& p);
   void process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts, uint16_t n);
+  void process_local(unsigned slot, const Snapshot& s, rte_mbuf** pkts, uint16_t n);
+  void run_commands(unsigned slot, const Snapshot& s);
+  void age_connections(unsigned slot, const Snapshot& s, uint32_t buckets);
+  void connection_gone(WorkerSlot& ws, const Snapshot& s, const conn::ConnEntry& e);
+  // The distribution and delivery stages (distribute.cc). Each consumes the mbuf.
+  void distribute(unsigned slot, const Snapshot& s, const DvipaView& dvipa, int service, rte_mbuf* m,
+                  const PacketDesc& d);
+  void to_target(unsigned slot, const Snapshot& s, const DvipaView& dvipa, uint32_t target, rte_mbuf* m,
+                 const PacketDesc& d);
+  void deliver_local(unsigned slot, rte_mbuf* m);
+  void decapsulate(unsigned slot, const Snapshot& s, rte_mbuf* m, const PacketDesc& d);
+  void hand_to_control(unsigned slot, Exception e);
+  void discard(unsigned slot, rte_mbuf* m, Drop why);
 
   std::string node_;
   unsigned workers_ = 0;
   rte_mempool* pool_ = nullptr;
   rte_ring* punt_ = nullptr;
+  rte_ring* exceptions_ = nullptr;
+  uint16_t local_port_ = kNoQueue;
+  size_t local_bound_ = 0;
+  uint64_t start_tsc_ = 0;
+  uint64_t tsc_per_ms_ = 1;
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::vector<EnginePort> ports_;
   std::unique_ptr<WorkerSlot[]> slots_;

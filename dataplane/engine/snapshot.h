@@ -4,7 +4,10 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <vector>
+
+#include "dataplane/engine/steer.h"
 
 struct rte_lpm;
 struct rte_lpm6;
@@ -23,17 +26,27 @@ struct NextHop {
 struct PortView {
   std::array<uint8_t, 6> mac{};
   bool up = false;
+  uint16_t mtu = 1500;
 };
 
 struct Snapshot {
   uint64_t generation = 0;
-  // Node addresses (NODEADDR, PORTADDR, owned DVIPAs): traffic to them is punted to control.
+  // Node addresses (NODEADDR, PORTADDR): traffic to them is punted to control.
   std::vector<uint32_t> local_v4;                   // network order
   std::vector<std::array<uint8_t, 16>> local_v6;
   std::array<PortView, kMaxPorts> ports{};
   rte_lpm* fib4 = nullptr;                          // next-hop index per prefix
   rte_lpm6* fib6 = nullptr;
   std::vector<NextHop> next_hops;
+
+  // DVIPAs with a role on this node, and the distribution tables (steer.h).
+  std::vector<DvipaView> dvipas;
+  std::vector<PortRangeView> ranges;
+  std::vector<ServiceView> services;
+  std::vector<uint32_t> service_targets;        // global target ids, per service row
+  std::vector<dist::TargetState> service_states;  // readiness, weights, roles; same index
+  std::vector<TargetView> targets;              // by global target id
+  bool adjust_mss = true;                       // ADJUSTDVIPAMSS (not NONE)
 
   Snapshot() = default;
   Snapshot(const Snapshot&) = delete;
@@ -46,6 +59,20 @@ struct Snapshot {
     return false;
   }
   bool is_local_v6(const uint8_t* a) const;
+  // The DVIPA with this address (4 or 16 bytes, network order), or nullptr.
+  const DvipaView* find_dvipa(const uint8_t* a, bool v6) const {
+    for (const DvipaView& d : dvipas)
+      if (d.v6 == v6 && std::memcmp(d.addr.data(), a, v6 ? 16 : 4) == 0) return &d;
+    return nullptr;
+  }
+  // The service row of a DVIPA's port, or -1 when the port is not distributed.
+  int find_service(const DvipaView& d, uint16_t port) const {
+    for (uint16_t i = 0; i < d.n_ranges; ++i) {
+      const PortRangeView& r = ranges[d.first_range + i];
+      if (port >= r.first && port <= r.last) return r.service;
+    }
+    return -1;
+  }
 };
 
 }  // namespace sysplex::dp

@@ -1,5 +1,6 @@
 // The worker half of the engine: RX burst -> parse -> classify -> act -> buffered TX. Nothing here
-// allocates, locks, logs or makes a system call; every packet ends forwarded, punted or counted.
+// allocates, locks, logs or makes a system call; every packet ends forwarded, delivered to the
+// local kernel, punted, handed to control or counted under a drop reason.
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lpm.h>
@@ -18,16 +19,25 @@ namespace sysplex::dp {
 
 namespace {
 
-enum class Action : uint8_t { kDrop, kPunt, kForward };
+// Connection-table buckets aged per poll: many when idle, a few between busy bursts, so a full
+// sweep of a million-entry table takes well under a second either way.
+constexpr uint32_t kAgeBucketsIdle = 256;
+constexpr uint32_t kAgeBucketsBusy = 8;
+constexpr unsigned kCommandsPerPoll = 64;
+
+enum class Action : uint8_t { kDrop, kPunt, kForward, kDistribute, kLocal, kDecap };
 
 struct Verdict {
   Action action = Action::kDrop;
   Drop reason = Drop::kNone;
-  uint32_t next_hop = 0;
+  uint32_t next_hop = 0;          // kForward
+  const DvipaView* dvipa = nullptr;  // kDistribute
+  int service = -1;               // kDistribute
 };
 
-constexpr Verdict drop(Drop r) { return {Action::kDrop, r, 0}; }
-constexpr Verdict punt() { return {Action::kPunt, Drop::kNone, 0}; }
+constexpr Verdict drop(Drop r) { return {Action::kDrop, r, 0, nullptr, -1}; }
+constexpr Verdict punt() { return {Action::kPunt, Drop::kNone, 0, nullptr, -1}; }
+constexpr Verdict local() { return {Action::kLocal, Drop::kNone, 0, nullptr, -1}; }
 
 // Multicast that control must see: IPv6 all-nodes and solicited-node (neighbour discovery).
 bool is_nd_multicast(const uint8_t* a) {
@@ -39,13 +49,31 @@ bool is_nd_multicast(const uint8_t* a) {
 Verdict route_hop(const Snapshot& s, uint32_t nh, uint8_t ttl) {
   if (ttl <= 1) return drop(Drop::kTtlExpired);
   if (nh >= s.next_hops.size() || !s.next_hops[nh].resolved) return drop(Drop::kNoNeighbor);
-  return {Action::kForward, Drop::kNone, nh};
+  return {Action::kForward, Drop::kNone, nh, nullptr, -1};
+}
+
+// A DVIPA's traffic: its distributed TCP ports go to targets; the rest is delivered here when this
+// node owns or serves it. Fragments of distributed ports cannot be steered without reassembly.
+Verdict classify_dvipa(const Snapshot& s, const DvipaView& dv, const PacketDesc& d) {
+  if ((dv.roles & kDvipaDistributor) && d.l4_proto == kProtoTcp) {
+    if (d.flags & kFlagFragment) return drop(Drop::kDistributedFragment);
+    int svc = s.find_service(dv, d.dport);
+    if (svc >= 0) return {Action::kDistribute, Drop::kNone, 0, &dv, svc};
+  }
+  if (dv.roles & (kDvipaOwned | kDvipaTarget)) return local();
+  return drop(Drop::kDvipaNotActive);
+}
+
+// Tunnels from a distributor end at a node address: GRE (IPv4) or IPv6-in-IPv6.
+bool is_tunnel(const PacketDesc& d) {
+  return (d.l4_proto == kProtoGre && !(d.flags & kFlagFragment)) || (d.l4_proto == kProtoIpv6 && d.l3 == L3::kIpv6);
 }
 
 Verdict classify_v4(const Snapshot& s, const PacketDesc& d) {
+  if (const DvipaView* dv = s.find_dvipa(d.dst, false)) return classify_dvipa(s, *dv, d);
   uint32_t dst;
   std::memcpy(&dst, d.dst, 4);
-  if (s.is_local_v4(dst)) return punt();
+  if (s.is_local_v4(dst)) return is_tunnel(d) ? Verdict{Action::kDecap} : punt();
   if (d.flags & (kFlagBroadcastMac | kFlagMulticastMac)) return drop(Drop::kNotForUs);
   uint32_t nh = 0;
   if (!s.fib4 || rte_lpm_lookup(s.fib4, rte_be_to_cpu_32(dst), &nh) != 0) return drop(Drop::kNoRoute);
@@ -53,16 +81,25 @@ Verdict classify_v4(const Snapshot& s, const PacketDesc& d) {
 }
 
 Verdict classify_v6(const Snapshot& s, const PacketDesc& d) {
-  if (s.is_local_v6(d.dst) || is_nd_multicast(d.dst)) return punt();
+  if (const DvipaView* dv = s.find_dvipa(d.dst, true)) return classify_dvipa(s, *dv, d);
+  if (s.is_local_v6(d.dst)) return is_tunnel(d) ? Verdict{Action::kDecap} : punt();
+  if (is_nd_multicast(d.dst)) return punt();
   if (d.dst[0] == 0xff || (d.dst[0] == 0xfe && (d.dst[1] & 0xc0) == 0x80)) return drop(Drop::kNotForUs);
   uint32_t nh = 0;
   if (!s.fib6 || rte_lpm6_lookup(s.fib6, d.dst, &nh) != 0) return drop(Drop::kNoRoute);
   return route_hop(s, nh, d.ttl);
 }
 
-Verdict classify(const Snapshot& s, const PacketDesc& d) {
+// Promiscuous ports (af_packet, tap) also see unicast frames meant for other hosts on the segment;
+// those are not ours to route or deliver, or a flooded frame would be handled twice.
+bool for_this_port(const PacketDesc& d, const uint8_t* f, const PortView& p) {
+  return (d.flags & (kFlagBroadcastMac | kFlagMulticastMac)) || std::memcmp(f, p.mac.data(), 6) == 0;
+}
+
+Verdict classify(const Snapshot& s, const PacketDesc& d, const uint8_t* f, uint16_t port) {
+  if (d.l3 == L3::kArp) return punt();
+  if (!for_this_port(d, f, s.ports[port])) return drop(Drop::kNotForUs);
   switch (d.l3) {
-    case L3::kArp: return punt();
     case L3::kIpv4: return classify_v4(s, d);
     case L3::kIpv6: return classify_v6(s, d);
     default: return drop(Drop::kUnsupportedEthertype);
@@ -81,35 +118,69 @@ void rewrite_for_next_hop(uint8_t* f, const PacketDesc& d, const NextHop& nh, co
 
 }  // namespace
 
+void Engine::discard(unsigned slot, rte_mbuf* m, Drop why) {
+  slots_[slot].counters.drop(why);
+  rte_pktmbuf_free(m);
+}
+
 void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts, uint16_t n) {
   WorkerSlot& ws = slots_[slot];
   WorkerCounters& c = ws.counters;
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 2 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void*));
     rte_mbuf* m = pkts[i];
+    m->port = ports_[in_port].port_id;  // not every PMD sets it; control needs the ingress port
     uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
     c.rx_bytes += m->pkt_len;
     PacketDesc d;
     bool csum_ok = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
     Drop why = parse_frame(f, rte_pktmbuf_data_len(m), d, !csum_ok);
-    Verdict v = why == Drop::kNone ? classify(s, d) : drop(why);
-    if (v.action == Action::kForward) {
-      const NextHop& nh = s.next_hops[v.next_hop];
-      rewrite_for_next_hop(f, d, nh, s.ports[nh.port]);
-      ++c.forwarded;
-      c.tx_pkts += rte_eth_tx_buffer(ports_[nh.port].port_id, uint16_t(slot), ws.txbuf[nh.port], m);
-    } else if (v.action == Action::kPunt) {
-      m->port = in_port;  // not every PMD sets it; control needs the ingress port
-      if (rte_ring_mp_enqueue(punt_, m) == 0) {
-        ++c.punted;
-      } else {
-        c.drop(Drop::kPuntRingFull);
-        rte_pktmbuf_free(m);
+    Verdict v = why == Drop::kNone ? classify(s, d, f, in_port) : drop(why);
+    switch (v.action) {
+      case Action::kForward: {
+        const NextHop& nh = s.next_hops[v.next_hop];
+        rewrite_for_next_hop(f, d, nh, s.ports[nh.port]);
+        ++c.forwarded;
+        c.tx_pkts += rte_eth_tx_buffer(ports_[nh.port].port_id, uint16_t(slot), ws.txbuf[nh.port], m);
+        break;
       }
-    } else {
-      c.drop(v.reason);
-      rte_pktmbuf_free(m);
+      case Action::kDistribute: distribute(slot, s, *v.dvipa, v.service, m, d); break;
+      case Action::kLocal: deliver_local(slot, m); break;
+      case Action::kDecap: decapsulate(slot, s, m, d); break;
+      case Action::kPunt:
+        if (rte_ring_mp_enqueue(punt_, m) == 0) {
+          ++c.punted;
+        } else {
+          discard(slot, m, Drop::kPuntRingFull);
+        }
+        break;
+      case Action::kDrop: discard(slot, m, v.reason); break;
     }
+  }
+}
+
+// What the local kernel sends: out of the TAP's port as the kernel framed it (it resolved the
+// next hop itself over the same segment), with the SYN-ACK MSS of connections that reach this
+// target encapsulated clamped by the encapsulation overhead (ADJUSTDVIPAMSS).
+void Engine::process_local(unsigned slot, const Snapshot& s, rte_mbuf** pkts, uint16_t n) {
+  WorkerSlot& ws = slots_[slot];
+  for (uint16_t i = 0; i < n; ++i) {
+    rte_mbuf* m = pkts[i];
+    ++ws.counters.from_local;
+    uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
+    PacketDesc d;
+    bool ip = parse_frame(f, rte_pktmbuf_data_len(m), d, false) == Drop::kNone && d.l3 != L3::kArp && d.l3 != L3::kNone;
+    if (ip && s.adjust_mss && d.l4_proto == kProtoTcp && (d.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck) &&
+        !(d.flags & kFlagFragment)) {
+      const DvipaView* dv = s.find_dvipa(d.src, d.l3 == L3::kIpv6);
+      if (dv && (dv->roles & kDvipaTarget)) {
+        bool v6 = d.l3 == L3::kIpv6;
+        uint16_t max = encap::mss_for(s.ports[local_bound_].mtu, v6 ? encap::kIp6Ip6Overhead : encap::kGre4Overhead, v6);
+        if (encap::clamp_mss(f + d.l4_off, uint32_t(d.l3_off + d.l3_len - d.l4_off), max)) ++ws.counters.mss_clamped;
+      }
+    }
+    ++ws.counters.forwarded;
+    ws.counters.tx_pkts += rte_eth_tx_buffer(ports_[local_bound_].port_id, uint16_t(slot), ws.txbuf[local_bound_], m);
   }
 }
 
@@ -132,25 +203,37 @@ void Engine::flush(unsigned slot) {
     uint16_t sent = rte_eth_tx_buffer_flush(ports_[p].port_id, uint16_t(slot), ws.txbuf[p]);
     ws.counters.tx_pkts += sent;
   }
+  if (local_port_ != kNoQueue) rte_eth_tx_buffer_flush(local_port_, uint16_t(slot), ws.local_txbuf);
 }
 
 unsigned Engine::poll(unsigned slot) {
   WorkerSlot& ws = slots_[slot];
   const Snapshot* s = snap_.load(std::memory_order_acquire);
+  uint64_t now = rte_rdtsc();
+  ws.now_ms = uint32_t((now - start_tsc_) / tsc_per_ms_);
   unsigned total = 0;
   rte_mbuf* pkts[kBurst];
-  for (const EnginePort& p : ports_) {
+  for (uint16_t pi = 0; pi < ports_.size(); ++pi) {
+    const EnginePort& p = ports_[pi];
     for (uint16_t q = uint16_t(slot); q < p.rx_queues; q = uint16_t(q + workers_)) {
       uint16_t n = rte_eth_rx_burst(p.port_id, q, pkts, kBurst);
       if (n == 0) continue;
       ws.counters.rx_pkts += n;
-      process_burst(slot, *s, p.port_id, pkts, n);
+      process_burst(slot, *s, pi, pkts, n);
       total += n;
     }
     if (slot == 0 && p.control_ring) send_for_control(p);
   }
+  if (local_port_ != kNoQueue) {
+    uint16_t n = rte_eth_rx_burst(local_port_, uint16_t(slot), pkts, kBurst);
+    if (n) process_local(slot, *s, pkts, n);
+    total += n;
+  }
+  if (ws.conns) {
+    run_commands(slot, *s);
+    age_connections(slot, *s, total ? kAgeBucketsBusy : kAgeBucketsIdle);
+  }
   ++ws.counters.loops;
-  uint64_t now = rte_rdtsc();
   if (total) ++ws.counters.busy_loops;
   if (total == 0 || now - ws.last_drain_tsc >= drain_tsc_) {
     flush(slot);

@@ -193,7 +193,7 @@ TEST_F(EngineTest, CountsEveryDropByReasonAndCountersAddUp) {
   EXPECT_EQ(t.drops[size_t(dp::Drop::kUnsupportedEthertype)], 1u);
   EXPECT_EQ(t.forwarded, 1u);
   EXPECT_EQ(t.rx_pkts, 7u);
-  EXPECT_EQ(t.rx_pkts, t.forwarded + t.punted + t.dropped());
+  EXPECT_EQ(t.rx_pkts + t.from_local, t.forwarded + t.delivered + t.punted + t.to_control + t.dropped());
   EXPECT_EQ(lan1_.receive().size(), 1u);
 }
 

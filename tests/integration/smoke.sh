@@ -186,10 +186,12 @@ def g(k):
 ok = lambda b: "PASS" if b else "FAIL"
 er, ar = g("echo_replies"), g("arp_replies")
 rx, fw, pu, dr = g("rx_pkts"), g("forwarded"), g("punted"), g("dropped")
+fl, de, tc = g("from_local"), g("delivered"), g("to_control")
 print(ok(er is not None and er >= 3), f"echo_replies >= 3 (echo_replies={er})")
 print(ok(ar is not None and ar >= 1), f"arp_replies >= 1 (arp_replies={ar})")
-inv = None not in (rx, fw, pu, dr) and rx == fw + pu + dr
-print(ok(inv), f"rx_pkts == forwarded + punted + dropped ({rx} == {fw} + {pu} + {dr})")
+inv = None not in (rx, fw, pu, dr, fl, de, tc) and rx + fl == fw + de + pu + tc + dr
+print(ok(inv), f"rx_pkts + from_local == forwarded + delivered + punted + to_control + dropped "
+               f"({rx} + {fl} == {fw} + {de} + {pu} + {tc} + {dr})")
 ' 2>&1)
     while IFS= read -r line; do
         case $line in

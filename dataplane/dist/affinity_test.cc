@@ -1,4 +1,4 @@
-#include "control/distributor/affinity.h"
+#include "dataplane/dist/affinity.h"
 
 #include <gtest/gtest.h>
 

@@ -2,8 +2,6 @@
 // integer, and tables, selectors and counters index arrays by it.
 #pragma once
 
-#include "control/layer_guard.h"
-
 #include <cstdint>
 #include <limits>
 

@@ -4,9 +4,9 @@
 
 #include <vector>
 
-#include "control/distributor/flow_hash.h"
-#include "control/distributor/maglev.h"
-#include "control/distributor/methods.h"
+#include "dataplane/dist/flow_hash.h"
+#include "dataplane/dist/maglev.h"
+#include "dataplane/dist/methods.h"
 
 namespace sysplex::dist {
 namespace {

@@ -1,4 +1,4 @@
-#include "control/distributor/maglev.h"
+#include "dataplane/dist/maglev.h"
 
 #include <gtest/gtest.h>
 

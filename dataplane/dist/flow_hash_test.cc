@@ -1,11 +1,11 @@
-#include "control/distributor/flow_hash.h"
+#include "dataplane/dist/flow_hash.h"
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <set>
 
-#include "control/distributor/maglev.h"
+#include "dataplane/dist/maglev.h"
 
 namespace sysplex::dist {
 namespace {

@@ -1,4 +1,4 @@
-#include "control/distributor/flow_hash.h"
+#include "dataplane/dist/flow_hash.h"
 
 #include <array>
 #include <bit>

@@ -2,8 +2,6 @@
 // new connection. Deterministic, with all state explicit and no allocation per pick.
 #pragma once
 
-#include "control/layer_guard.h"
-
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -11,9 +9,9 @@
 
 #include "config/profile.h"
 #include "config/result.h"
-#include "control/distributor/affinity.h"
-#include "control/distributor/flow_hash.h"
-#include "control/distributor/target_id.h"
+#include "dataplane/dist/affinity.h"
+#include "dataplane/dist/flow_hash.h"
+#include "dataplane/dist/target_id.h"
 
 namespace sysplex::dist {
 

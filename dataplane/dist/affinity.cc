@@ -1,8 +1,8 @@
-#include "control/distributor/affinity.h"
+#include "dataplane/dist/affinity.h"
 
 #include <algorithm>
 
-#include "control/distributor/flow_hash.h"
+#include "dataplane/dist/flow_hash.h"
 
 namespace sysplex::dist {
 

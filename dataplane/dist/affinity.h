@@ -2,8 +2,6 @@
 // the binding outlasts the last one. Fixed capacity, no allocation after construction, one writer.
 #pragma once
 
-#include "control/layer_guard.h"
-
 #include <cstdint>
 #include <vector>
 

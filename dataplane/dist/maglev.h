@@ -2,15 +2,13 @@
 // hashes to targets, with balanced weighted shares and little movement as targets come and go.
 #pragma once
 
-#include "control/layer_guard.h"
-
 #include <cstdint>
 #include <span>
 #include <vector>
 
 #include "config/net.h"
 #include "config/result.h"
-#include "control/distributor/target_id.h"
+#include "dataplane/dist/target_id.h"
 
 namespace sysplex::dist {
 

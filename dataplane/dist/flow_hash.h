@@ -2,8 +2,6 @@
 // node and build, so a flow keeps its consistent-hash slot when another node takes the DVIPA over.
 #pragma once
 
-#include "control/layer_guard.h"
-
 #include <cstdint>
 
 #include "config/net.h"

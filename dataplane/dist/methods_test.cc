@@ -1,4 +1,4 @@
-#include "control/distributor/methods.h"
+#include "dataplane/dist/methods.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,275 @@
+// The distributor's and the target's stages of the worker: connection-table lookup, target choice
+// (the DVIPA:port's method for a SYN, the consistent hash for a packet whose state is unknown),
+// forwarding over the direct or routed path, decapsulation at the target and local delivery.
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include <cstring>
+
+#include "dataplane/dist/flow_hash.h"
+#include "dataplane/engine/engine.h"
+#include "dataplane/parse/parse.h"
+
+namespace sysplex::dp {
+
+namespace {
+
+using conn::ConnEntry;
+using conn::ConnState;
+
+constexpr uint32_t kMaxServiceTargets = 64;  // = the selectors' max_targets
+
+IpAddr addr_of(const uint8_t* b, bool v6) {
+  IpAddr a;
+  a.v6 = v6;
+  std::memcpy(a.bytes.data(), b, v6 ? 16 : 4);
+  return a;
+}
+
+dist::FlowKey flow_of(const PacketDesc& d) {
+  bool v6 = d.l3 == L3::kIpv6;
+  return dist::FlowKey{addr_of(d.src, v6), addr_of(d.dst, v6), d.sport, d.dport, d.l4_proto};
+}
+
+uint32_t service_index(const Snapshot& s, const ServiceView& svc, uint32_t target) {
+  for (uint32_t i = 0; i < svc.n_targets; ++i)
+    if (s.service_targets[svc.first_target + i] == target) return i;
+  return dist::kNoTarget;
+}
+
+void decrement_ttl(uint8_t* f, const PacketDesc& d) {
+  if (d.l3 == L3::kIpv4)
+    ipv4_decrement_ttl(f + d.l3_off);
+  else
+    f[d.l3_off + 7] -= 1;
+}
+
+}  // namespace
+
+void Engine::deliver_local(unsigned slot, rte_mbuf* m) {
+  if (local_port_ == kNoQueue) return discard(slot, m, Drop::kNoLocalPort);
+  WorkerSlot& ws = slots_[slot];
+  // The TAP carries the bound port's MAC; traffic from another port (or a decapsulated packet)
+  // must be addressed to it or the kernel ignores it as another host's.
+  std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), ports_[local_bound_].mac.data(), 6);
+  ++ws.counters.delivered;
+  rte_eth_tx_buffer(local_port_, uint16_t(slot), ws.local_txbuf, m);
+}
+
+void Engine::hand_to_control(unsigned slot, Exception e) {
+  if (rte_ring_mp_enqueue_elem(exceptions_, &e, sizeof(e)) != 0) return discard(slot, e.m, Drop::kExceptionRingFull);
+  ++slots_[slot].counters.to_control;
+}
+
+// A SYN picks by the method; the worker's selector sees this worker's live active counts summed
+// over all workers for WEIGHTEDACTIVE (plain loads of the other workers' counters).
+static uint32_t pick_target(const Snapshot& s, const ServiceView& svc, unsigned slot, const WorkerSlot* slots,
+                            unsigned workers, const PacketDesc& d, uint32_t now_ms) {
+  dist::Selector* sel = svc.selector[slot];
+  uint32_t n = std::min<uint32_t>(svc.n_targets, kMaxServiceTargets);
+  if (!sel || n == 0) return dist::kNoTarget;
+  const dist::TargetState* states = &s.service_states[svc.first_target];
+  dist::TargetState live[kMaxServiceTargets];
+  if (svc.method == config::DistMethod::kWeightedActive) {
+    for (uint32_t i = 0; i < n; ++i) {
+      live[i] = states[i];
+      uint64_t active = 0;
+      for (unsigned w = 0; w < workers; ++w) active += slots[w].per_target[s.service_targets[svc.first_target + i]].active;
+      live[i].active = uint32_t(std::min<uint64_t>(active, UINT32_MAX));
+    }
+    states = live;
+  }
+  uint32_t local = sel->pick(dist::TargetSet(states, n), flow_of(d), now_ms);
+  return local == dist::kNoTarget ? dist::kNoTarget : s.service_targets[svc.first_target + local];
+}
+
+// A packet of a connection this table does not know (state lost, e.g. just after a takeover) goes
+// where the consistent hash of its 5-tuple says, the same on every distributor of the group.
+static uint32_t hashed_target(const Snapshot& s, const ServiceView& svc, const PacketDesc& d) {
+  if (svc.maglev_size == 0) return dist::kNoTarget;
+  uint32_t local = svc.maglev[dist::flow_hash(flow_of(d)) % svc.maglev_size].load(std::memory_order_relaxed);
+  if (local >= svc.n_targets || !s.service_states[svc.first_target + local].ready) return dist::kNoTarget;
+  return s.service_targets[svc.first_target + local];
+}
+
+void Engine::connection_gone(WorkerSlot& ws, const Snapshot& s, const ConnEntry& e) {
+  TargetCounters& tc = ws.per_target[e.target < kMaxTargetIds ? e.target : 0];
+  if (tc.active) --tc.active;
+  if (e.service >= s.services.size()) return;
+  const ServiceView& svc = s.services[e.service];
+  dist::Selector* sel = svc.selector[&ws - slots_.get()];
+  uint32_t local = service_index(s, svc, e.target);
+  if (sel && local != dist::kNoTarget) sel->on_connection_end(addr_of(e.key.src, e.key.v6), local, ws.now_ms);
+}
+
+static void track(ConnEntry& e, TargetCounters& tc, uint8_t flags, uint32_t now_ms) {
+  e.last_ms = now_ms;
+  if (flags & kTcpRst) {
+    e.state = ConnState::kClosed;
+  } else if (flags & kTcpFin) {
+    e.state = ConnState::kFin;
+  } else if ((flags & kTcpAck) && e.state == ConnState::kSyn) {
+    e.state = ConnState::kEstablished;
+    ++tc.established;
+  }
+}
+
+void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, int service, rte_mbuf* m,
+                        const PacketDesc& d) {
+  WorkerSlot& ws = slots_[slot];
+  if (!ws.conns) return discard(slot, m, Drop::kNoReadyTarget);
+  const ServiceView& svc = s.services[size_t(service)];
+  conn::ConnTable& t = *ws.conns;
+  conn::ConnKey key = conn::make_key(d.src, d.dst, d.l3 == L3::kIpv6, d.sport, d.dport, kProtoTcp);
+  conn::ConnHash h = t.hash(key);
+  uint32_t at = t.find(key, h);
+  bool syn = (d.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
+  uint32_t target = dist::kNoTarget;
+  if (at != conn::kNoSlot) {
+    ConnEntry& e = t.entry(at);
+    if (syn && (e.state == ConnState::kFin || e.state == ConnState::kClosed)) {  // the 4-tuple is reused
+      connection_gone(ws, s, e);
+      t.erase(at);
+      at = conn::kNoSlot;
+    } else {
+      target = e.target;
+      track(e, ws.per_target[target], d.tcp_flags, ws.now_ms);
+    }
+  }
+  if (at == conn::kNoSlot) {
+    target = syn ? pick_target(s, svc, slot, slots_.get(), workers_, d, ws.now_ms) : hashed_target(s, svc, d);
+    if (target == dist::kNoTarget) return discard(slot, m, Drop::kNoReadyTarget);
+    TargetCounters& tc = ws.per_target[target];
+    if (!(d.tcp_flags & kTcpRst)) {
+      ConnState st = syn ? ConnState::kSyn : (d.tcp_flags & kTcpFin) ? ConnState::kFin : ConnState::kEstablished;
+      uint8_t flags = syn ? 0 : conn::kConnFromHash;
+      if (t.insert(key, h, target, uint16_t(service), st, flags, ws.now_ms) == conn::kNoSlot) {
+        ++ws.counters.conn_full;
+      } else {
+        ++tc.active;
+        ++tc.total;
+        ++(syn ? ws.counters.conn_new : ws.counters.conn_hashed);
+        if (syn) ++tc.syns;
+      }
+    }
+  }
+  TargetCounters& tc = ws.per_target[target];
+  ++tc.packets;
+  tc.bytes += m->pkt_len;
+  to_target(slot, s, dv, target, m, d);
+}
+
+void Engine::to_target(unsigned slot, const Snapshot& s, const DvipaView& dv, uint32_t target, rte_mbuf* m,
+                       const PacketDesc& d) {
+  WorkerSlot& ws = slots_[slot];
+  if (target >= s.targets.size()) return discard(slot, m, Drop::kTargetUnreachable);
+  const TargetView& tv = s.targets[target];
+  uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
+  bool syn = d.l4_proto == kProtoTcp && (d.tcp_flags & kTcpSyn);
+  switch (tv.kind) {
+    case TargetKind::kUnusable: return discard(slot, m, Drop::kTargetUnreachable);
+    case TargetKind::kLocal:
+      ++ws.counters.distributed;
+      return deliver_local(slot, m);
+    case TargetKind::kDirect:
+      if (d.ttl <= 1) return discard(slot, m, Drop::kTtlExpired);
+      std::memcpy(f, tv.dst_mac.data(), 6);
+      std::memcpy(f + 6, s.ports[tv.port].mac.data(), 6);
+      decrement_ttl(f, d);
+      break;
+    case TargetKind::kRouted: {
+      if (d.ttl <= 1) return discard(slot, m, Drop::kTtlExpired);
+      if (uint32_t(d.l3_len) + tv.outer.len > tv.mtu)
+        return hand_to_control(slot, Exception{Exception::Kind::kTooBig, uint16_t(tv.mtu - tv.outer.len), target, dv.epoch, m});
+      if (syn && s.adjust_mss) {
+        uint16_t mss = d.l3 == L3::kIpv6 ? tv.mss_v6 : tv.mss_v4;
+        if (mss && encap::clamp_mss(f + d.l4_off, uint32_t(d.l3_off + d.l3_len - d.l4_off), mss)) ++ws.counters.mss_clamped;
+      }
+      decrement_ttl(f, d);
+      uint32_t tail = rte_pktmbuf_pkt_len(m) - (d.l3_off + d.l3_len);  // Ethernet padding goes
+      if (tail) rte_pktmbuf_trim(m, uint16_t(tail));
+      uint16_t grow = uint16_t(kEthHdrLen + tv.outer.len - d.l3_off);
+      uint8_t* nf = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, grow));
+      if (!nf) return discard(slot, m, Drop::kNoHeadroom);
+      std::memcpy(nf, tv.dst_mac.data(), 6);
+      std::memcpy(nf + 6, s.ports[tv.port].mac.data(), 6);
+      store_be16(nf + 12, tv.outer.v6 ? kEtherIpv6 : kEtherIpv4);
+      encap::write_outer(nf + kEthHdrLen, tv.outer, d.l3_len);
+      if (!tv.outer.v6) store_be32(nf + kEthHdrLen + 24, dv.epoch);  // the GRE key fences deposed owners
+      break;
+    }
+  }
+  ++ws.counters.distributed;
+  ++ws.counters.forwarded;
+  ws.counters.tx_pkts += rte_eth_tx_buffer(ports_[tv.port].port_id, uint16_t(slot), ws.txbuf[tv.port], m);
+}
+
+// A distributor's tunnel to this target: the inner packet must be a DVIPA served here, from an
+// owner no older than the one this node knows (the GRE key carries its ownership epoch).
+void Engine::decapsulate(unsigned slot, const Snapshot& s, rte_mbuf* m, const PacketDesc& d) {
+  uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
+  uint32_t len = rte_pktmbuf_data_len(m);
+  PacketDesc in;
+  bool gre = d.l4_proto == kProtoGre;
+  in.l3_off = gre ? d.payload_off : d.l4_off;
+  bool v6 = gre ? d.gre_proto == kEtherIpv6 : true;
+  if (gre && d.gre_proto != kEtherIpv4 && d.gre_proto != kEtherIpv6) return discard(slot, m, Drop::kBadInner);
+  Drop why = v6 ? parse_ipv6(f, len, in) : parse_ipv4(f, len, in, true);
+  if (why == Drop::kNone) why = parse_l4(f, len, in);
+  if (why != Drop::kNone || in.l3_off + in.l3_len > d.l3_off + d.l3_len) return discard(slot, m, Drop::kBadInner);
+  const DvipaView* dv = s.find_dvipa(in.dst, v6);
+  if (!dv || !(dv->roles & kDvipaTarget)) return discard(slot, m, Drop::kInnerNotServed);
+  if (gre && (d.flags & kFlagGreKey) && d.gre_key < dv->epoch) return discard(slot, m, Drop::kStaleEpoch);
+  uint16_t strip = uint16_t(in.l3_off - d.l3_off);
+  std::memmove(f + strip, f, d.l3_off);
+  rte_pktmbuf_adj(m, strip);
+  f = rte_pktmbuf_mtod(m, uint8_t*);
+  store_be16(f + d.l3_off - 2, v6 ? kEtherIpv6 : kEtherIpv4);
+  uint32_t tail = rte_pktmbuf_pkt_len(m) - (d.l3_off + in.l3_len);
+  if (tail) rte_pktmbuf_trim(m, uint16_t(tail));
+  deliver_local(slot, m);
+}
+
+void Engine::run_commands(unsigned slot, const Snapshot& s) {
+  WorkerSlot& ws = slots_[slot];
+  ConnCommand cmds[kBurst];
+  unsigned n = rte_ring_sc_dequeue_burst_elem(ws.commands, cmds, sizeof(ConnCommand), kBurst, nullptr);
+  conn::ConnTable& t = *ws.conns;
+  for (unsigned i = 0; i < n; ++i) {
+    const ConnCommand& c = cmds[i];
+    conn::ConnHash h = t.hash(c.key);
+    uint32_t at = t.find(c.key, h);
+    if (c.op == ConnCommand::Op::kErase) {
+      if (at == conn::kNoSlot) continue;
+      connection_gone(ws, s, t.entry(at));
+      t.erase(at);
+      ++ws.counters.conn_ended;
+    } else if (at != conn::kNoSlot) {  // a report is authoritative about where a connection lives
+      ConnEntry& e = t.entry(at);
+      if (e.target == c.target || c.target >= kMaxTargetIds) continue;
+      connection_gone(ws, s, e);
+      conn::ConnTable::begin_write(e);
+      e.target = c.target;
+      e.service = c.service;
+      conn::ConnTable::end_write(e);
+      ++ws.per_target[c.target].active;
+    } else if (c.target < kMaxTargetIds &&
+               t.insert(c.key, h, c.target, c.service, ConnState::kEstablished, conn::kConnFromReport, ws.now_ms) !=
+                   conn::kNoSlot) {
+      ++ws.per_target[c.target].active;
+      ++ws.per_target[c.target].total;
+    } else {
+      ++ws.counters.conn_full;
+    }
+  }
+}
+
+void Engine::age_connections(unsigned slot, const Snapshot& s, uint32_t buckets) {
+  WorkerSlot& ws = slots_[slot];
+  ws.counters.conn_expired += ws.conns->sweep(buckets, ws.now_ms, [&](uint32_t at) {
+    connection_gone(ws, s, ws.conns->entry(at));
+  });
+}
+
+}  // namespace sysplex::dp
