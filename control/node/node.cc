@@ -83,6 +83,7 @@ Status Node::init(unsigned workers) {
   auto e = dp::Engine::create(profile_, workers);
   if (!e) return e.error();
   engine_ = std::move(*e);
+  if (clock_ != steady_ms) engine_->set_clock(clock_);  // a test's clock drives the workers' timers too
   auto d = distributor::Distributor::create(profile_, workers, clock_);
   if (!d) return d.error();
   dist_ = std::move(*d);

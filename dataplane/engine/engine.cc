@@ -275,7 +275,9 @@ TargetCounters Engine::target_totals(uint32_t target) const {
   return t;
 }
 
-uint32_t Engine::now_ms() const { return uint32_t((rte_get_tsc_cycles() - start_tsc_) / tsc_per_ms_); }
+uint32_t Engine::now_ms() const {
+  return clock_ms_ ? uint32_t(clock_ms_()) : uint32_t((rte_get_tsc_cycles() - start_tsc_) / tsc_per_ms_);
+}
 
 unsigned Engine::take_punted(rte_mbuf** out, unsigned max) {
   return rte_ring_sc_dequeue_burst(punt_, reinterpret_cast<void**>(out), max, nullptr);

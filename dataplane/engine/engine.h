@@ -114,8 +114,10 @@ class Engine {
   unsigned take_exceptions(Exception* out, unsigned max);
   // A target's counters summed over workers.
   TargetCounters target_totals(uint32_t target) const;
-  // The engine clock (ms since start) that connection entries are stamped with.
+  // The engine clock (ms since start) that connection entries are stamped with. Tests replace it
+  // with their own (read once per poll); by default it is the TSC.
   uint32_t now_ms() const;
+  void set_clock(uint64_t (*clock_ms)()) { clock_ms_ = clock_ms; }
   CounterTotals totals() const;
   const WorkerCounters& worker_counters(unsigned slot) const { return slots_[slot].counters; }
   void set_worker_lcore(unsigned slot, unsigned lcore) { slots_[slot].lcore = lcore; }
@@ -168,6 +170,7 @@ class Engine {
   size_t local_bound_ = 0;
   uint64_t start_tsc_ = 0;
   uint64_t tsc_per_ms_ = 1;
+  uint64_t (*clock_ms_)() = nullptr;
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::vector<EnginePort> ports_;
   std::unique_ptr<WorkerSlot[]> slots_;

@@ -210,7 +210,7 @@ unsigned Engine::poll(unsigned slot) {
   WorkerSlot& ws = slots_[slot];
   const Snapshot* s = snap_.load(std::memory_order_acquire);
   uint64_t now = rte_rdtsc();
-  ws.now_ms = uint32_t((now - start_tsc_) / tsc_per_ms_);
+  ws.now_ms = clock_ms_ ? uint32_t(clock_ms_()) : uint32_t((now - start_tsc_) / tsc_per_ms_);
   unsigned total = 0;
   rte_mbuf* pkts[kBurst];
   for (uint16_t pi = 0; pi < ports_.size(); ++pi) {
