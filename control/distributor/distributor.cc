@@ -13,6 +13,7 @@ using config::DistMethod;
 using config::VipaDistribute;
 
 struct Distributor::Runtime {
+  uint16_t id = 0;                     // stable: connection entries name their row by it
   DistMethod method = DistMethod::kRoundRobin;
   bool auto_switchback = true, health_switch = true;
   uint32_t affinity_secs = 0;
@@ -21,6 +22,7 @@ struct Distributor::Runtime {
   std::vector<uint32_t> maglev_now;    // what the live table holds
   std::vector<uint32_t> target_ids;    // service-local index -> target id
   std::vector<bool> ready_now;         // readiness the live table was built for
+  std::unique_ptr<dp::TargetCounters[]> counters;  // workers x kMaxServiceTargets, by local index
   bool named = false;                  // by the snapshot being filled
 
   bool same_config(const VipaDistribute& d) const {
@@ -31,7 +33,7 @@ struct Distributor::Runtime {
 
 namespace {
 
-constexpr uint32_t kMaxServiceTargets = 64;
+constexpr uint32_t kMaxServiceTargets = dp::kMaxServiceTargets;
 constexpr uint32_t kAffinityClients = 16384;
 
 bool same_family(const IpAddr& a, const IpAddr& b) { return a.v6 == b.v6; }
@@ -146,29 +148,39 @@ std::vector<config::DestIp> Distributor::dests_of(const VipaDistribute& d) const
   return out;
 }
 
+// A row keeps its id, counters, target order and consistent-hash table for as long as it exists; a
+// change of its method (or method options) replaces only the selectors, whose state then starts
+// afresh. The old selectors live on until the snapshot naming them is gone (collect()).
 Result<Distributor::Runtime*> Distributor::runtime(const VipaDistribute& d, uint16_t port) {
   auto& slot = runtimes_[{d.dvipa, port}];
   if (slot && slot->same_config(d)) return slot.get();
-  auto rt = std::make_unique<Runtime>();
-  rt->method = d.method;
-  rt->auto_switchback = d.auto_switchback;
-  rt->health_switch = d.health_switch;
-  rt->affinity_secs = d.timed_affinity_secs;
+  if (!slot) {
+    if (next_service_id_ == UINT16_MAX)
+      return make_error(Errc::kResourceExhausted, "no DVIPA:port row ids left; restart the node to renumber");
+    slot = std::make_unique<Runtime>();
+    slot->id = next_service_id_++;
+    slot->maglev.reset(new std::atomic<uint32_t>[dist::kMaglevDefaultSize]);
+    for (uint32_t i = 0; i < dist::kMaglevDefaultSize; ++i) slot->maglev[i].store(dist::kNoTarget, std::memory_order_relaxed);
+    slot->counters = std::make_unique<dp::TargetCounters[]>(size_t(workers_) * kMaxServiceTargets);
+  }
+  Runtime& rt = *slot;
   dist::SelectorConfig sc{d.method, d.auto_switchback, d.health_switch, d.timed_affinity_secs, kMaxServiceTargets,
                           kAffinityClients};
+  std::array<std::unique_ptr<dist::Selector>, dp::kMaxWorkers> fresh;
   for (unsigned w = 0; w < workers_; ++w) {
     auto sel = dist::Selector::create(sc);
     if (!sel) return sel.error();
-    rt->selectors[w] = std::make_unique<dist::Selector>(std::move(*sel));
+    fresh[w] = std::make_unique<dist::Selector>(std::move(*sel));
   }
-  rt->maglev.reset(new std::atomic<uint32_t>[dist::kMaglevDefaultSize]);
-  for (uint32_t i = 0; i < dist::kMaglevDefaultSize; ++i) rt->maglev[i].store(dist::kNoTarget, std::memory_order_relaxed);
-  if (slot) {
-    rt->target_ids = slot->target_ids;  // keep the indices; the method state starts afresh
-    retired_.push_back(std::move(slot));
+  for (unsigned w = 0; w < workers_; ++w) {
+    if (rt.selectors[w]) retired_selectors_.push_back(std::move(rt.selectors[w]));
+    rt.selectors[w] = std::move(fresh[w]);
   }
-  slot = std::move(rt);
-  return slot.get();
+  rt.method = d.method;
+  rt.auto_switchback = d.auto_switchback;
+  rt.health_switch = d.health_switch;
+  rt.affinity_secs = d.timed_affinity_secs;
+  return &rt;
 }
 
 // Rebuilds the consistent-hash table over the ready targets and writes only the slots that moved.
@@ -224,7 +236,13 @@ void Distributor::fill_service(dp::Snapshot& s, const VipaDistribute& d, uint16_
   }
   sv.maglev = rt.maglev.get();
   sv.maglev_size = dist::kMaglevDefaultSize;
-  for (unsigned w = 0; w < workers_; ++w) sv.selector[w] = rt.selectors[w].get();
+  sv.id = rt.id;
+  for (unsigned w = 0; w < workers_; ++w) {
+    sv.selector[w] = rt.selectors[w].get();
+    sv.counters[w] = &rt.counters[size_t(w) * kMaxServiceTargets];
+  }
+  if (s.service_by_id.size() <= rt.id) s.service_by_id.resize(size_t(rt.id) + 1, -1);
+  s.service_by_id[rt.id] = int32_t(s.services.size());
   s.ranges.push_back({port, port, uint16_t(s.services.size())});
   s.services.push_back(sv);
 }
@@ -267,7 +285,10 @@ void Distributor::fill(dp::Snapshot& s, const PathResolver& resolve) {
   dirty_ = false;
 }
 
-void Distributor::collect() { retired_.clear(); }
+void Distributor::collect() {
+  retired_.clear();
+  retired_selectors_.clear();
+}
 
 std::vector<TargetRow> Distributor::target_rows() const {
   std::vector<TargetRow> rows;
@@ -286,9 +307,15 @@ std::vector<ServiceRow> Distributor::service_rows() const {
     for (const auto& d : defs_)
       if (d.dvipa == key.first) def = &d;
     std::vector<config::DestIp> dests = def ? dests_of(*def) : std::vector<config::DestIp>{};
-    for (uint32_t id : rt->target_ids) {
+    for (size_t local = 0; local < rt->target_ids.size(); ++local) {
+      uint32_t id = rt->target_ids[local];
       const Target& t = targets_[id];
-      ServiceRow::Target st{id, t.xcf, {}, listener_ready(t.xcf, key.first, key.second)};
+      ServiceRow::Target st{id, t.xcf, {}, listener_ready(t.xcf, key.first, key.second), {}};
+      for (unsigned w = 0; w < workers_; ++w) {
+        const dp::TargetCounters& c = rt->counters[size_t(w) * kMaxServiceTargets + local];
+        st.counters.active += c.active, st.counters.total += c.total, st.counters.syns += c.syns;
+        st.counters.established += c.established, st.counters.packets += c.packets, st.counters.bytes += c.bytes;
+      }
       auto dest = std::find_if(dests.begin(), dests.end(), [&](const config::DestIp& x) { return x.addr == t.xcf; });
       if (dest != dests.end()) {
         st.state.weight = dest->weight;

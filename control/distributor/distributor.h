@@ -57,6 +57,7 @@ struct ServiceRow {
     IpAddr xcf;
     dist::TargetState state;
     bool listener = false;
+    dp::TargetCounters counters;  // for this row only, summed over workers
   };
   std::vector<Target> targets;
 };
@@ -140,6 +141,8 @@ class Distributor {
   std::vector<IpAddr> members_;
   std::map<std::pair<IpAddr, uint16_t>, std::unique_ptr<Runtime>> runtimes_;
   std::vector<std::unique_ptr<Runtime>> retired_;
+  std::vector<std::unique_ptr<dist::Selector>> retired_selectors_;
+  uint16_t next_service_id_ = 0;
   bool dirty_ = true;
 };
 

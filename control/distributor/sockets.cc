@@ -138,6 +138,52 @@ Result<std::vector<TcpSocket>> dump_tcp(uint32_t states) {
   return out;
 }
 
+Result<DestroyWatch> DestroyWatch::open() {
+  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_SOCK_DIAG);
+  if (fd < 0) return make_error(Errc::kUnavailable, std::string("cannot open sock_diag: ") + std::strerror(errno));
+  DestroyWatch w(fd);
+  int rcvbuf = 4 << 20;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);  // best effort: bursts of ends
+  sockaddr_nl nl{};
+  nl.nl_family = AF_NETLINK;
+  nl.nl_groups = (1u << (SKNLGRP_INET_TCP_DESTROY - 1)) | (1u << (SKNLGRP_INET6_TCP_DESTROY - 1));
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&nl), sizeof nl) != 0)
+    return make_error(Errc::kFailedPrecondition, std::string("cannot join the sock_diag destroy groups (needs CAP_NET_ADMIN): ") +
+                                                     std::strerror(errno));
+  return w;
+}
+
+DestroyWatch& DestroyWatch::operator=(DestroyWatch&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = o.fd_;
+    overruns_ = o.overruns_;
+    o.fd_ = -1;
+  }
+  return *this;
+}
+
+DestroyWatch::~DestroyWatch() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status DestroyWatch::drain(std::vector<TcpSocket>& out) {
+  std::vector<uint8_t> buf(kRecvBuffer);
+  for (;;) {
+    ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return ok_status();
+    if (n < 0 && errno == ENOBUFS) {
+      ++overruns_;
+      continue;
+    }
+    if (n <= 0) return make_error(Errc::kUnavailable, std::string("sock_diag destroy events: ") + (n < 0 ? std::strerror(errno) : "closed"));
+    bool done;
+    if (!parse_diag_messages({buf.data(), size_t(n)}, out, &done))
+      return make_error(Errc::kInternal, "sock_diag sent a malformed destroy event");
+  }
+}
+
 bool listener_ready(std::span<const TcpSocket> listeners, const IpAddr& addr, uint16_t port) {
   for (const TcpSocket& l : listeners) {
     if (l.state != kTcpListen || l.local_port != port) continue;

@@ -36,6 +36,28 @@ Result<std::vector<TcpSocket>> dump_tcp(uint32_t states);
 // when a message is malformed (a truncated or inconsistent header). Pure, for tests.
 bool parse_diag_messages(std::span<const uint8_t> buf, std::vector<TcpSocket>& out, bool* done);
 
+// TCP sockets the kernel announces as destroyed (the sock_diag destroy multicast groups, IPv4 and
+// IPv6; needs CAP_NET_ADMIN): a target's immediate, authoritative word that a connection ended,
+// even one that lived for less than a scan interval.
+class DestroyWatch {
+ public:
+  static Result<DestroyWatch> open();
+  DestroyWatch(DestroyWatch&& o) noexcept : fd_(o.fd_), overruns_(o.overruns_) { o.fd_ = -1; }
+  DestroyWatch& operator=(DestroyWatch&& o) noexcept;
+  DestroyWatch(const DestroyWatch&) = delete;
+  DestroyWatch& operator=(const DestroyWatch&) = delete;
+  ~DestroyWatch();
+  // Appends what was destroyed since the last call; never blocks.
+  Status drain(std::vector<TcpSocket>& out);
+  // Times the kernel dropped events for a full socket buffer (a periodic scan catches up).
+  uint64_t overruns() const { return overruns_; }
+
+ private:
+  explicit DestroyWatch(int fd) : fd_(fd) {}
+  int fd_ = -1;
+  uint64_t overruns_ = 0;
+};
+
 // Whether a listener in `listeners` accepts connections to `addr`:`port`: bound to it, or to the
 // wildcard of its family (an IPv6 wildcard that is not v6only also takes IPv4).
 bool listener_ready(std::span<const TcpSocket> listeners, const IpAddr& addr, uint16_t port);

@@ -107,6 +107,10 @@ Status Node::init(unsigned workers) {
   dist_->set_activations(static_activations());
   if (profile_.tap)
     if (Status st = init_tap(); !st) return st;
+  if (Status st = init_group(); !st) return st;
+  // Without CAP_NET_ADMIN there are no destroy events; the periodic connection scan still works.
+  if (!dist_->activations().empty())
+    if (auto w = distributor::DestroyWatch::open(); w) destroy_watch_.emplace(std::move(*w));
   rebuild_snapshot();
   return ok_status();
 }
@@ -195,6 +199,7 @@ void Node::scan_listeners() {
     ++cc_.listener_scan_errors;
     return;
   }
+  last_listeners_ = *ready;
   for (const auto& a : profile_.node_addrs)
     if (dist_->names_target(a)) dist_->set_listeners(a, name(), *ready);
 }
@@ -229,6 +234,7 @@ void Node::poll() {
     scan_listeners();
     next_scan_ms_ = now + kScanEveryMs;
   }
+  group_tick();
   if (now >= next_refresh_ms_) {
     dist_->update_responsiveness(*engine_);
     dirty_ = true;  // report ages and target paths are re-evaluated on this beat

@@ -17,6 +17,8 @@
 #include "config/profile.h"
 #include "config/result.h"
 #include "control/distributor/distributor.h"
+#include "control/distributor/sockets.h"
+#include "control/group/link.h"
 #include "control/node/replies.h"
 #include "dataplane/engine/engine.h"
 
@@ -29,6 +31,7 @@ struct ControlCounters {
   uint64_t too_big_sent = 0;    // ICMP too-big / packet-too-big for the encapsulated path
   uint64_t fragmented = 0;      // IPv4 packets without DF fragmented for the encapsulated path
   uint64_t listener_scans = 0, listener_scan_errors = 0;
+  uint64_t ended_reported = 0;  // connections this node reported ended (as a target)
   uint64_t snapshots = 0;
 };
 
@@ -79,11 +82,24 @@ class Node {
   void on_listener_report(const IpAddr& xcf, const std::string& node, std::vector<distributor::ListenerReport> r);
   // Connections a target reports ended: removed from every worker's table at once.
   void on_connections_ended(const std::vector<conn::ConnKey>& ended);
+  // The group channel (nullptr without a group key).
+  const group::GroupLink* link() const { return link_.get(); }
 
  private:
   Node(const config::Profile& p, Clock clock) : profile_(p), clock_(clock) {}
   Status init(unsigned workers);
   Status init_tap();
+  Status init_group();
+  bool send_datagram(const std::optional<IpAddr>& dst, std::span<const uint8_t> payload);
+  channel::Heartbeat heartbeat();
+  uint8_t spare_capacity() const;
+  void on_group_message(const group::Peer& from, const channel::Message& m);
+  void group_tick();
+  void report_listeners();
+  void watch_ended();
+  void scan_connections();
+  void flush_ended();
+  bool serves(const IpAddr& a) const;
   std::vector<distributor::DvipaActivation> static_activations() const;
   void handle_punted(rte_mbuf* m);
   void handle_arp(rte_mbuf* m, const dp::PacketDesc& d);
@@ -109,6 +125,13 @@ class Node {
   Clock clock_;
   std::unique_ptr<dp::Engine> engine_;
   std::unique_ptr<distributor::Distributor> dist_;
+  std::unique_ptr<group::GroupLink> link_;
+  std::vector<distributor::ListenerReport> last_listeners_;
+  std::set<std::string> live_connections_;         // served connections at the last scan (ConnKey bytes)
+  std::optional<distributor::DestroyWatch> destroy_watch_;
+  std::vector<conn::ConnKey> ended_pending_;        // to report at the next flush
+  uint64_t report_seq_ = 0;
+  uint64_t next_report_ms_ = 0, next_flush_ms_ = 0, next_conn_scan_ms_ = 0;
   std::map<IpAddr, Neighbor> neighbors_;
   std::vector<IpAddr> locals_;                      // node and port addresses
   std::vector<std::pair<Prefix, int>> connected_;   // port networks -> port index

@@ -51,6 +51,10 @@ void Node::handle_punted(rte_mbuf* m) {
     engine_->control_tx(size_t(port), &m, 1);
   } else if (d.l3 == L3::kIpv6 && d.l4_proto == dp::kProtoIcmpv6) {
     handle_icmpv6(m, d);
+  } else if (d.l4_proto == dp::kProtoUdp && d.dport == group::kGroupPort && !(d.flags & dp::kFlagFragment) && link_) {
+    uint32_t end = std::min<uint32_t>(rte_pktmbuf_data_len(m), uint32_t(d.l3_off) + d.l3_len);
+    if (end > d.payload_off) link_->on_datagram({f + d.payload_off, end - d.payload_off});
+    rte_pktmbuf_free(m);
   } else {
     to_tap_or_drop(m);
   }

@@ -45,13 +45,13 @@ Error explain_null(const std::string& socket_path, const std::string& command, c
 
 Result<std::string> telemetry_command_for(TelemetryClient& client, const CtlOptions& o, const Display* display) {
   if (o.command == "raw") return o.raw_command;
-  if (display != nullptr && !display->per_node) return telemetry_command(o.command, "");
+  if (display != nullptr && !display->per_node) return telemetry_command(o.command, "", o.args);
   std::string nodes_command = telemetry_command("nodes", "");
   Result<Json> nodes = client.query(nodes_command);
   if (!nodes) return explain_null(client.socket_path(), nodes_command, nodes.error());
   Result<std::string> node = choose_node(*nodes, o.node);
   if (!node) return node.error();
-  return telemetry_command(o.command, *node);
+  return telemetry_command(o.command, *node, o.args);
 }
 
 Result<std::string> render(const CtlOptions& o, const Display* display, const Json& data) {

@@ -115,7 +115,7 @@ TEST_F(SysplexctlCliTest, RawUnknownCommand) {
   EXPECT_EQ(r.code, kExitFailure);
   EXPECT_EQ(r.err, "sysplexctl: " + path +
                        " has no /nope command (`sysplexctl raw /` lists what it serves; sysplexctl's displays are "
-                       "nodes, ports, counters, drops, lcores, neighbors, pool, routes)\n");
+                       "nodes, ports, counters, drops, lcores, neighbors, pool, routes, vipadcfg, vipadyn, vdpt, vcrt, viparoute)\n");
 }
 
 TEST_F(SysplexctlCliTest, ADisplayThisSysplexdLacks) {
@@ -125,7 +125,7 @@ TEST_F(SysplexctlCliTest, ADisplayThisSysplexdLacks) {
   EXPECT_EQ(r.err, "sysplexctl: " + socket_of("sysplex-SYS1") +
                        " has no /sysplexd/routes command (is it sysplexd, and as new as sysplexctl? `sysplexctl raw /` "
                        "lists what it serves; sysplexctl's displays are nodes, ports, counters, drops, lcores, "
-                       "neighbors, pool, routes)\n");
+                       "neighbors, pool, routes, vipadcfg, vipadyn, vdpt, vcrt, viparoute)\n");
 }
 
 TEST_F(SysplexctlCliTest, NotASysplexd) {
@@ -138,10 +138,27 @@ TEST_F(SysplexctlCliTest, NotASysplexd) {
 
 TEST_F(SysplexctlCliTest, ADisplayWithoutAFormatterPrintsAsJson) {
   FakeTelemetryServer& server = start({"SYS1"});
-  server.reply("/sysplexd/vipadyn,SYS1", Json{{"vipas", Json::array()}});
-  Outcome r = run({"vipadyn"});
+  server.reply("/sysplexd/samonitor,SYS1", Json{{"vipas", Json::array()}});
+  Outcome r = run({"samonitor"});
   EXPECT_EQ(r.code, kExitOk) << r.err;
   EXPECT_EQ(r.out, "{\n  \"vipas\": []\n}\n");
+}
+
+TEST_F(SysplexctlCliTest, VcrtFiltersBecomeTelemetryParameters) {
+  FakeTelemetryServer& server = start({"SYS1"});
+  server.reply("/sysplexd/vcrt,SYS1,dvipa=198.18.1.50,limit=5",
+               Json{{"total", 7}, {"matched", 1}, {"shown", 1},
+                    {"conn0", {{"dest", "198.18.1.50..8080"}, {"source", "198.18.1.100..40000"}, {"destxcf", "198.18.1.12"},
+                               {"state", "established"}, {"idle_ms", 12}, {"origin", "syn"}}}});
+  Outcome r = run({"vcrt", "dvipa=198.18.1.50", "limit=5"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out,
+            "connections: 7 in the table, 1 match, 1 shown\n\n"
+            "DEST               SOURCE               DESTXCF      STATE        IDLE-MS  ORIGIN\n"
+            "198.18.1.50..8080  198.18.1.100..40000  198.18.1.12  established       12  syn\n");
+  EXPECT_EQ(run({"vdpt", "dvipa=198.18.1.50"}).err, "sysplexctl: unexpected 'dvipa=198.18.1.50' after vdpt\n");
+  EXPECT_EQ(run({"vcrt", "a,b"}).err,
+            "sysplexctl: 'a,b' after vcrt is not an argument (vcrt takes [dvipa=A] [client=A] [target=A] [state=S] [limit=N])\n");
 }
 
 TEST_F(SysplexctlCliTest, NoSysplexdRunning) {

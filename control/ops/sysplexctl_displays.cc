@@ -148,6 +148,70 @@ Result<std::string> format_routes(const Json& data) {
 
 constexpr std::string_view kCounterRates[] = {"rx_pkts", "tx_pkts", "forwarded", "punted", "dropped"};
 
+// ---- the distributor's displays (z/OS NETSTAT VIPADCFG, VIPADYN, VDPT, VCRT, VIPAROUTE) ----
+
+constexpr Field kVipadcfg[] = {
+    {"KIND", "kind"},   {"IPADDR", "ipaddr"},   {"DEST", "dest"},     {"DESTXCF", "destxcf"}, {"RANK", "rank", R},
+    {"MOVEABLE", "moveable"}, {"METHOD", "method"}, {"WEIGHT", "weight", R}, {"ROLE", "role"},  {"TIMAFF", "timaff", R},
+    {"TARGETIP", "targetip"},
+};
+
+Result<std::string> format_vipadcfg(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "cfg");
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::string("no VIPADYNAMIC definitions\n");
+  return rows_table(*rows, kVipadcfg);
+}
+
+constexpr Field kVipadyn[] = {
+    {"IPADDR/PREFIXLEN", "ipaddr"}, {"STATUS", "status"}, {"ORIGIN", "origin"}, {"DISTSTAT", "diststat"}, {"EPOCH", "epoch", R},
+};
+
+Result<std::string> format_vipadyn(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "dvipa");
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::string("no dynamic VIPAs on this node\n");
+  return rows_table(*rows, kVipadyn);
+}
+
+constexpr Field kVdpt[] = {
+    {"DEST", "dest"},          {"DESTXCF", "destxcf"},  {"NODE", "node"},  {"TOTALCONN", "totalconn", R},
+    {"ACTIVECONN", "activeconn", R}, {"RDY", "rdy", R}, {"WLM", "wlm", R}, {"TSR", "tsr", R},
+    {"WEIGHT", "weight", R},   {"FLG", "flg"},          {"PATH", "path"},
+};
+
+Result<std::string> format_vdpt(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "vdpt");
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::string("no distributed DVIPA:ports on this node\n");
+  return rows_table(*rows, kVdpt);
+}
+
+constexpr Field kVcrt[] = {
+    {"DEST", "dest"}, {"SOURCE", "source"}, {"DESTXCF", "destxcf"}, {"STATE", "state"}, {"IDLE-MS", "idle_ms", R},
+    {"ORIGIN", "origin"},
+};
+
+Result<std::string> format_vcrt(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "conn");
+  if (!rows) return rows.error();
+  std::string head = "connections: " + cell_text(member(data, "total")) + " in the table, " +
+                     cell_text(member(data, "matched")) + " match, " + cell_text(member(data, "shown")) + " shown\n";
+  return rows->empty() ? head : head + "\n" + rows_table(*rows, kVcrt);
+}
+
+constexpr Field kViparoute[] = {
+    {"DESTXCF", "destxcf"}, {"TARGETIP", "targetip"}, {"NODE", "node"}, {"RTSTATUS", "rtstatus"},
+    {"PATH", "path"},       {"EGRESS", "egress"},     {"NEXT-HOP-MAC", "nexthop_mac"}, {"STATE", "state"},
+};
+
+Result<std::string> format_viparoute(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "route");
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::string("no targets\n");
+  return rows_table(*rows, kViparoute);
+}
+
 constexpr Display kDisplays[] = {
     {"nodes", false, format_nodes, {}},
     {"ports", true, format_ports, {}},
@@ -157,6 +221,11 @@ constexpr Display kDisplays[] = {
     {"neighbors", true, format_neighbors, {}},
     {"pool", true, format_pool, {}},
     {"routes", true, format_routes, {}},
+    {"vipadcfg", true, format_vipadcfg, {}},
+    {"vipadyn", true, format_vipadyn, {}},
+    {"vdpt", true, format_vdpt, {}},
+    {"vcrt", true, format_vcrt, {}, "[dvipa=A] [client=A] [target=A] [state=S] [limit=N]"},
+    {"viparoute", true, format_viparoute, {}},
 };
 
 }  // namespace

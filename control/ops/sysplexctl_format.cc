@@ -35,9 +35,11 @@ const Display* find_display(std::string_view name) {
   return nullptr;
 }
 
-std::string telemetry_command(std::string_view name, const std::string& node) {
+std::string telemetry_command(std::string_view name, const std::string& node, const std::vector<std::string>& args) {
   std::string command = "/sysplexd/" + std::string(name);
-  return node.empty() ? command : command + "," + node;
+  if (!node.empty()) command += "," + node;
+  for (const std::string& a : args) command += "," + a;
+  return command;
 }
 
 // Invalid UTF-8 in a string is replaced, not thrown: a display must not die on one bad name.
@@ -114,6 +116,7 @@ Result<Json> indexed_rows(const Json& data, std::string_view kind) {
     std::string_view k = key;
     bool numbered = k.size() > kind.size() && k.substr(0, kind.size()) == kind &&
                     k.find_first_not_of("0123456789", kind.size()) == std::string_view::npos && k.size() - kind.size() < 10;
+    if (!numbered && (value.is_number() || value.is_string())) continue;  // a summary beside the rows
     if (!numbered || !value.is_object())
       return make_error(Errc::kInternal, "member '" + key + "' is not a " + std::string(kind) + "N object");
     rows.emplace_back(std::stoul(key.substr(kind.size())), &value);

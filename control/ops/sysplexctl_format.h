@@ -22,12 +22,13 @@ struct Display {
   bool per_node = true;      // the node name is the command's parameter
   Formatter format = nullptr;                    // nullptr: indented JSON
   std::span<const std::string_view> rate_keys;   // counters `watch` shows per-second rates of
+  std::string_view args = {};  // what may follow the command ("[dvipa=A] [limit=N]"); empty: nothing
 };
 
 std::span<const Display> displays();
 const Display* find_display(std::string_view name);   // nullptr when there is no such row
-// "/sysplexd/<name>" and, when `node` is not empty, ",<node>".
-std::string telemetry_command(std::string_view name, const std::string& node);
+// "/sysplexd/<name>" and, when `node` is not empty, ",<node>", then ",<arg>" for each argument.
+std::string telemetry_command(std::string_view name, const std::string& node, const std::vector<std::string>& args = {});
 
 // The display text of a reply: the row's formatter, or indented JSON when it has none (or there is no
 // row). A reply of an unexpected shape is an error naming the command.
@@ -62,7 +63,8 @@ std::string rows_table(const Json& rows, std::span<const Field> fields);
 Result<const Json*> array_member(const Json& data, std::string_view key);
 // DPDK 22.11 telemetry cannot put dictionaries in an array, so sysplexd sends a list of objects as
 // the members "<kind>0", "<kind>1", ... of the reply: this reads them back as an array, in index
-// order. Any other member is an error naming it.
+// order. Numbers and strings beside them (a summary such as "total") are skipped; any other member
+// is an error naming it.
 Result<Json> indexed_rows(const Json& data, std::string_view kind);
 
 }  // namespace sysplex::ops

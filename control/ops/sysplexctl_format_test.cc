@@ -124,6 +124,30 @@ TEST(SysplexctlFormat, Routes) {
             "198.18.1.0/24  connected  -             lan0  -                  yes\n");
 }
 
+TEST(SysplexctlFormat, VdptShowsTheZosColumns) {
+  const char* reply = R"({"vdpt0": {"dest": "198.18.1.50..8080", "destxcf": "198.18.1.11", "node": "N1", "totalconn": 334,
+     "activeconn": 0, "rdy": 1, "wlm": 64, "tsr": 100, "weight": 1, "flg": "ROUNDROBIN", "path": "local"},
+    "vdpt1": {"dest": "198.18.1.50..8080", "destxcf": "198.18.1.13", "node": "N3", "totalconn": 333, "activeconn": 2,
+     "rdy": 0, "wlm": 60, "tsr": 98, "weight": 1, "flg": "ROUNDROBIN", "path": "VIPAROUTE 198.18.1.13 lan0"}})";
+  EXPECT_EQ(show("vdpt", reply),
+            "DEST               DESTXCF      NODE  TOTALCONN  ACTIVECONN  RDY  WLM  TSR  WEIGHT  FLG         PATH\n"
+            "198.18.1.50..8080  198.18.1.11  N1          334           0    1   64  100       1  ROUNDROBIN  local\n"
+            "198.18.1.50..8080  198.18.1.13  N3          333           2    0   60   98       1  ROUNDROBIN  VIPAROUTE 198.18.1.13 lan0\n");
+  EXPECT_EQ(show("vdpt", "{}"), "no distributed DVIPA:ports on this node\n");
+}
+
+TEST(SysplexctlFormat, VipadynAndViparoute) {
+  EXPECT_EQ(show("vipadyn", R"({"dvipa0": {"ipaddr": "198.18.1.50/32", "status": "ACTIVE", "origin": "VIPADEFINE",
+                                "diststat": "DIST/DEST", "epoch": 3}})"),
+            "IPADDR/PREFIXLEN  STATUS  ORIGIN      DISTSTAT   EPOCH\n"
+            "198.18.1.50/32    ACTIVE  VIPADEFINE  DIST/DEST      3\n");
+  EXPECT_EQ(show("viparoute", R"({"route0": {"destxcf": "198.18.1.13", "targetip": "198.18.1.13", "node": "N3",
+       "rtstatus": "ACTIVE", "path": "VIPAROUTE 198.18.1.13 lan0", "egress": "lan0", "nexthop_mac": "02:00:00:00:00:13",
+       "state": "usable"}})"),
+            "DESTXCF      TARGETIP     NODE  RTSTATUS  PATH                        EGRESS  NEXT-HOP-MAC       STATE\n"
+            "198.18.1.13  198.18.1.13  N3    ACTIVE    VIPAROUTE 198.18.1.13 lan0  lan0    02:00:00:00:00:13  usable\n");
+}
+
 TEST(SysplexctlFormat, WithoutAFormatterTheReplyIsIndentedJson) {
   Result<std::string> text = format_display(nullptr, Json::parse(R"({"vipas": [{"ip": "198.18.0.1"}]})"));
   ASSERT_TRUE(text.ok());
@@ -143,10 +167,10 @@ TEST(SysplexctlFormat, RegistryAndCommands) {
   std::vector<std::string_view> names;
   for (const Display& d : displays()) names.push_back(d.name);
   EXPECT_EQ(names, (std::vector<std::string_view>{"nodes", "ports", "counters", "drops", "lcores", "neighbors",
-                                                  "pool", "routes"}));
+                                                  "pool", "routes", "vipadcfg", "vipadyn", "vdpt", "vcrt", "viparoute"}));
   EXPECT_FALSE(find_display("nodes")->per_node);
   EXPECT_TRUE(find_display("ports")->per_node);
-  EXPECT_EQ(find_display("vipadyn"), nullptr);
+  EXPECT_EQ(find_display("samonitor"), nullptr);
   EXPECT_EQ(telemetry_command("ports", "SYS1"), "/sysplexd/ports,SYS1");
   EXPECT_EQ(telemetry_command("nodes", ""), "/sysplexd/nodes");
 }

@@ -101,7 +101,15 @@ Status set_command(std::vector<std::string> words, CtlOptions& o) {
   if (!is_display_name(o.command))
     return make_error(Errc::kInvalidArgument, "'" + o.command + "' is not a command; one of: " + command_words() +
                                                   ", or raw /telemetry/command");
-  if (words.size() > 1) return make_error(Errc::kInvalidArgument, "unexpected '" + words[1] + "' after " + o.command);
+  const Display* d = find_display(o.command);
+  if (words.size() > 1 && d != nullptr && d->args.empty())
+    return make_error(Errc::kInvalidArgument, "unexpected '" + words[1] + "' after " + o.command);
+  for (size_t i = 1; i < words.size(); ++i) {
+    if (words[i].empty() || words[i].find(',') != std::string::npos)
+      return make_error(Errc::kInvalidArgument, "'" + words[i] + "' after " + o.command + " is not an argument" +
+                                                    (d ? " (" + o.command + " takes " + std::string(d->args) + ")" : ""));
+    o.args.push_back(words[i]);
+  }
   return ok_status();
 }
 

@@ -4,6 +4,7 @@
 // naming what was wrong and what is accepted (sysplexctl exits 2 on it).
 
 #include <string>
+#include <vector>
 
 #include "config/result.h"
 #include "control/ops/sysplexctl_socket.h"
@@ -20,6 +21,7 @@ struct CtlOptions {
   double interval_s = kDefaultWatchSeconds;
   std::string command;          // a display name (nodes, ports, ...) or "raw"
   std::string raw_command;      // with raw: the telemetry command, "/ethdev/list" or "/x,PARAM"
+  std::vector<std::string> args;  // words after a command that takes them (filters, a DVIPA)
   bool help = false;            // -h/--help: help_text holds the usage
   std::string help_text;
 };

@@ -6,24 +6,13 @@
 #include <string>
 
 #include "control/node/node.h"
+#include "control/ops/telemetry_util.h"
 
 namespace sysplex::ops {
 
 namespace {
 
-std::vector<node::Node*>& registry() {
-  static std::vector<node::Node*> nodes;  // written once before telemetry can call in
-  return nodes;
-}
-
-node::Node* find_node(const char* params) {
-  auto& nodes = registry();
-  std::string want = params ? params : "";
-  if (want.empty() && nodes.size() == 1) return nodes[0];
-  for (auto* n : nodes)
-    if (n->name() == want) return n;
-  return nullptr;
-}
+node::Node* find_node(const char* params) { return parse_params(params).node; }
 
 // DPDK 22.11 telemetry accepts only [A-Za-z0-9_/] in dict keys: drop names use '_' there.
 std::string telemetry_key(std::string_view name) {
@@ -33,13 +22,12 @@ std::string telemetry_key(std::string_view name) {
   return k;
 }
 
-void put_u64(rte_tel_data* d, const char* k, uint64_t v) { rte_tel_data_add_dict_u64(d, k, v); }
 
 int cmd_nodes(const char*, const char*, rte_tel_data* d) {
   rte_tel_data_start_dict(d);
   rte_tel_data* list = rte_tel_data_alloc();
   rte_tel_data_start_array(list, RTE_TEL_STRING_VAL);
-  for (auto* n : registry()) rte_tel_data_add_array_string(list, n->name().c_str());
+  for (auto* n : telemetry_nodes()) rte_tel_data_add_array_string(list, n->name().c_str());
   rte_tel_data_add_dict_container(d, "nodes", list, 0);
   return 0;
 }
@@ -123,6 +111,7 @@ int cmd_counters(const char*, const char* params, rte_tel_data* d) {
   put_u64(cd, "listener_scans", c.listener_scans);
   put_u64(cd, "listener_scan_errors", c.listener_scan_errors);
   put_u64(cd, "snapshots", c.snapshots);
+  put_u64(cd, "ended_reported", c.ended_reported);
   rte_tel_data_add_dict_container(d, "control", cd, 0);
   return 0;
 }
@@ -233,9 +222,47 @@ int cmd_pool(const char*, const char* params, rte_tel_data* d) {
 
 }  // namespace
 
+void register_distributor_telemetry();  // telemetry_dist.cc
+
+std::vector<node::Node*>& telemetry_nodes() {
+  static std::vector<node::Node*> nodes;  // written once before telemetry can call in
+  return nodes;
+}
+
+Params parse_params(const char* params) {
+  Params p;
+  std::string text = params ? params : "";
+  std::vector<std::string> parts;
+  for (size_t b = 0, e; b <= text.size(); b = e + 1) {
+    e = text.find(',', b);
+    if (e == std::string::npos) e = text.size();
+    parts.push_back(text.substr(b, e - b));
+  }
+  auto& nodes = telemetry_nodes();
+  const std::string& want = parts.front();
+  if (want.empty() && nodes.size() == 1) p.node = nodes[0];
+  for (auto* n : nodes)
+    if (n->name() == want) p.node = n;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    size_t eq = parts[i].find('=');
+    if (eq == std::string::npos)
+      p.words.push_back(parts[i]);
+    else
+      p.args[parts[i].substr(0, eq)] = parts[i].substr(eq + 1);
+  }
+  return p;
+}
+
+rte_tel_data* add_row(rte_tel_data* d, const char* kind, unsigned index) {
+  rte_tel_data* r = rte_tel_data_alloc();
+  rte_tel_data_start_dict(r);
+  rte_tel_data_add_dict_container(d, (std::string(kind) + std::to_string(index)).c_str(), r, 0);
+  return r;
+}
+
 void register_telemetry(const std::vector<node::Node*>& nodes) {
   static bool registered = false;
-  registry() = nodes;
+  telemetry_nodes() = nodes;
   if (registered) return;
   registered = true;
   rte_telemetry_register_cmd("/sysplexd/nodes", cmd_nodes, "Nodes in this process. No parameters");
@@ -246,6 +273,7 @@ void register_telemetry(const std::vector<node::Node*>& nodes) {
   rte_telemetry_register_cmd("/sysplexd/neighbors", cmd_neighbors, "ARP/ND neighbours. Parameter: node");
   rte_telemetry_register_cmd("/sysplexd/pool", cmd_pool, "Buffer pool use. Parameter: node");
   rte_telemetry_register_cmd("/sysplexd/routes", cmd_routes, "Connected and static routes with next hops. Parameter: node");
+  register_distributor_telemetry();
 }
 
 }  // namespace sysplex::ops

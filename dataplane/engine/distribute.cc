@@ -18,8 +18,6 @@ namespace {
 using conn::ConnEntry;
 using conn::ConnState;
 
-constexpr uint32_t kMaxServiceTargets = 64;  // = the selectors' max_targets
-
 IpAddr addr_of(const uint8_t* b, bool v6) {
   IpAddr a;
   a.v6 = v6;
@@ -62,48 +60,62 @@ void Engine::hand_to_control(unsigned slot, Exception e) {
   ++slots_[slot].counters.to_control;
 }
 
-// A SYN picks by the method; the worker's selector sees this worker's live active counts summed
-// over all workers for WEIGHTEDACTIVE (plain loads of the other workers' counters).
-static uint32_t pick_target(const Snapshot& s, const ServiceView& svc, unsigned slot, const WorkerSlot* slots,
-                            unsigned workers, const PacketDesc& d, uint32_t now_ms) {
+// Both views of a target: its index in the DVIPA:port row and its global id.
+struct Pick {
+  uint32_t local = dist::kNoTarget;
+  uint32_t target = dist::kNoTarget;
+};
+
+// A SYN picks by the method; WEIGHTEDACTIVE sees the row's live active counts summed over all
+// workers (plain loads of the other workers' counters).
+static Pick pick_target(const Snapshot& s, const ServiceView& svc, unsigned slot, unsigned workers,
+                        const PacketDesc& d, uint32_t now_ms) {
   dist::Selector* sel = svc.selector[slot];
   uint32_t n = std::min<uint32_t>(svc.n_targets, kMaxServiceTargets);
-  if (!sel || n == 0) return dist::kNoTarget;
+  if (!sel || n == 0) return {};
   const dist::TargetState* states = &s.service_states[svc.first_target];
   dist::TargetState live[kMaxServiceTargets];
   if (svc.method == config::DistMethod::kWeightedActive) {
     for (uint32_t i = 0; i < n; ++i) {
       live[i] = states[i];
       uint64_t active = 0;
-      for (unsigned w = 0; w < workers; ++w) active += slots[w].per_target[s.service_targets[svc.first_target + i]].active;
+      for (unsigned w = 0; w < workers; ++w) active += svc.counters[w] ? svc.counters[w][i].active : 0;
       live[i].active = uint32_t(std::min<uint64_t>(active, UINT32_MAX));
     }
     states = live;
   }
   uint32_t local = sel->pick(dist::TargetSet(states, n), flow_of(d), now_ms);
-  return local == dist::kNoTarget ? dist::kNoTarget : s.service_targets[svc.first_target + local];
+  if (local == dist::kNoTarget) return {};
+  return {local, s.service_targets[svc.first_target + local]};
 }
 
 // A packet of a connection this table does not know (state lost, e.g. just after a takeover) goes
 // where the consistent hash of its 5-tuple says, the same on every distributor of the group.
-static uint32_t hashed_target(const Snapshot& s, const ServiceView& svc, const PacketDesc& d) {
-  if (svc.maglev_size == 0) return dist::kNoTarget;
+static Pick hashed_target(const Snapshot& s, const ServiceView& svc, const PacketDesc& d) {
+  if (svc.maglev_size == 0) return {};
   uint32_t local = svc.maglev[dist::flow_hash(flow_of(d)) % svc.maglev_size].load(std::memory_order_relaxed);
-  if (local >= svc.n_targets || !s.service_states[svc.first_target + local].ready) return dist::kNoTarget;
-  return s.service_targets[svc.first_target + local];
+  if (local >= svc.n_targets || !s.service_states[svc.first_target + local].ready) return {};
+  return {local, s.service_targets[svc.first_target + local]};
+}
+
+static TargetCounters* row_counters(const ServiceView& svc, unsigned slot, uint32_t local) {
+  return svc.counters[slot] && local < kMaxServiceTargets ? &svc.counters[slot][local] : nullptr;
 }
 
 void Engine::connection_gone(WorkerSlot& ws, const Snapshot& s, const ConnEntry& e) {
   TargetCounters& tc = ws.per_target[e.target < kMaxTargetIds ? e.target : 0];
   if (tc.active) --tc.active;
-  if (e.service >= s.services.size()) return;
-  const ServiceView& svc = s.services[e.service];
-  dist::Selector* sel = svc.selector[&ws - slots_.get()];
-  uint32_t local = service_index(s, svc, e.target);
-  if (sel && local != dist::kNoTarget) sel->on_connection_end(addr_of(e.key.src, e.key.v6), local, ws.now_ms);
+  const ServiceView* svc = s.service_of(e.service);
+  if (!svc) return;  // the row went away with its counters
+  unsigned slot = unsigned(&ws - slots_.get());
+  uint32_t local = service_index(s, *svc, e.target);
+  if (local == dist::kNoTarget) return;
+  if (TargetCounters* rc = row_counters(*svc, slot, local); rc && rc->active) --rc->active;
+  if (dist::Selector* sel = svc->selector[slot]) sel->on_connection_end(addr_of(e.key.src, e.key.v6), local, ws.now_ms);
 }
 
-static void track(ConnEntry& e, TargetCounters& tc, uint8_t flags, uint32_t now_ms) {
+// Per-packet state: RST closes, FIN starts the end, the client's first ACK completes the handshake.
+static bool track(ConnEntry& e, uint8_t flags, uint32_t now_ms) {
   e.last_ms = now_ms;
   if (flags & kTcpRst) {
     e.state = ConnState::kClosed;
@@ -111,8 +123,9 @@ static void track(ConnEntry& e, TargetCounters& tc, uint8_t flags, uint32_t now_
     e.state = ConnState::kFin;
   } else if ((flags & kTcpAck) && e.state == ConnState::kSyn) {
     e.state = ConnState::kEstablished;
-    ++tc.established;
+    return true;
   }
+  return false;
 }
 
 void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, int service, rte_mbuf* m,
@@ -125,7 +138,7 @@ void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, i
   conn::ConnHash h = t.hash(key);
   uint32_t at = t.find(key, h);
   bool syn = (d.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
-  uint32_t target = dist::kNoTarget;
+  Pick p;
   if (at != conn::kNoSlot) {
     ConnEntry& e = t.entry(at);
     if (syn && (e.state == ConnState::kFin || e.state == ConnState::kClosed)) {  // the 4-tuple is reused
@@ -133,31 +146,38 @@ void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, i
       t.erase(at);
       at = conn::kNoSlot;
     } else {
-      target = e.target;
-      track(e, ws.per_target[target], d.tcp_flags, ws.now_ms);
-    }
-  }
-  if (at == conn::kNoSlot) {
-    target = syn ? pick_target(s, svc, slot, slots_.get(), workers_, d, ws.now_ms) : hashed_target(s, svc, d);
-    if (target == dist::kNoTarget) return discard(slot, m, Drop::kNoReadyTarget);
-    TargetCounters& tc = ws.per_target[target];
-    if (!(d.tcp_flags & kTcpRst)) {
-      ConnState st = syn ? ConnState::kSyn : (d.tcp_flags & kTcpFin) ? ConnState::kFin : ConnState::kEstablished;
-      uint8_t flags = syn ? 0 : conn::kConnFromHash;
-      if (t.insert(key, h, target, uint16_t(service), st, flags, ws.now_ms) == conn::kNoSlot) {
-        ++ws.counters.conn_full;
-      } else {
-        ++tc.active;
-        ++tc.total;
-        ++(syn ? ws.counters.conn_new : ws.counters.conn_hashed);
-        if (syn) ++tc.syns;
+      p = {service_index(s, svc, e.target), e.target};
+      if (track(e, d.tcp_flags, ws.now_ms)) {
+        ++ws.per_target[p.target].established;
+        if (TargetCounters* rc = row_counters(svc, slot, p.local)) ++rc->established;
       }
     }
   }
-  TargetCounters& tc = ws.per_target[target];
-  ++tc.packets;
-  tc.bytes += m->pkt_len;
-  to_target(slot, s, dv, target, m, d);
+  if (at == conn::kNoSlot) {
+    p = syn ? pick_target(s, svc, slot, workers_, d, ws.now_ms) : hashed_target(s, svc, d);
+    if (p.target == dist::kNoTarget) return discard(slot, m, Drop::kNoReadyTarget);
+    if (!(d.tcp_flags & kTcpRst)) {
+      ConnState st = syn ? ConnState::kSyn : (d.tcp_flags & kTcpFin) ? ConnState::kFin : ConnState::kEstablished;
+      uint8_t flags = syn ? 0 : conn::kConnFromHash;
+      if (t.insert(key, h, p.target, svc.id, st, flags, ws.now_ms) == conn::kNoSlot) {
+        ++ws.counters.conn_full;
+      } else {
+        ++(syn ? ws.counters.conn_new : ws.counters.conn_hashed);
+        for (TargetCounters* c : {&ws.per_target[p.target], row_counters(svc, slot, p.local)}) {
+          if (!c) continue;
+          ++c->active;
+          ++c->total;
+          if (syn) ++c->syns;
+        }
+      }
+    }
+  }
+  for (TargetCounters* c : {&ws.per_target[p.target], row_counters(svc, slot, p.local)}) {
+    if (!c) continue;
+    ++c->packets;
+    c->bytes += m->pkt_len;
+  }
+  to_target(slot, s, dv, p.target, m, d);
 }
 
 void Engine::to_target(unsigned slot, const Snapshot& s, const DvipaView& dv, uint32_t target, rte_mbuf* m,
@@ -231,6 +251,18 @@ void Engine::decapsulate(unsigned slot, const Snapshot& s, rte_mbuf* m, const Pa
   deliver_local(slot, m);
 }
 
+// A connection a report placed on a target counts as active there (and as one more, if new).
+void Engine::count_reported(WorkerSlot& ws, const Snapshot& s, const ConnCommand& c, bool is_new) {
+  const ServiceView* svc = s.service_of(c.service);
+  uint32_t local = svc ? service_index(s, *svc, c.target) : dist::kNoTarget;
+  TargetCounters* rc = svc && local != dist::kNoTarget ? row_counters(*svc, unsigned(&ws - slots_.get()), local) : nullptr;
+  for (TargetCounters* tc : {&ws.per_target[c.target], rc}) {
+    if (!tc) continue;
+    ++tc->active;
+    if (is_new) ++tc->total;
+  }
+}
+
 void Engine::run_commands(unsigned slot, const Snapshot& s) {
   WorkerSlot& ws = slots_[slot];
   ConnCommand cmds[kBurst];
@@ -253,12 +285,11 @@ void Engine::run_commands(unsigned slot, const Snapshot& s) {
       e.target = c.target;
       e.service = c.service;
       conn::ConnTable::end_write(e);
-      ++ws.per_target[c.target].active;
+      count_reported(ws, s, c, false);
     } else if (c.target < kMaxTargetIds &&
                t.insert(c.key, h, c.target, c.service, ConnState::kEstablished, conn::kConnFromReport, ws.now_ms) !=
                    conn::kNoSlot) {
-      ++ws.per_target[c.target].active;
-      ++ws.per_target[c.target].total;
+      count_reported(ws, s, c, true);
     } else {
       ++ws.counters.conn_full;
     }

@@ -39,15 +39,6 @@ struct EnginePort {
   std::array<uint8_t, 6> mac{};
 };
 
-// Per target, per worker: what the distributor sent it. Written by that worker only.
-struct TargetCounters {
-  uint64_t active = 0;         // connection-table entries naming it
-  uint64_t total = 0;          // connections ever given to it
-  uint64_t syns = 0;           // new connections (SYN) given to it
-  uint64_t established = 0;    // of those, how many saw the client's ACK (responsiveness)
-  uint64_t packets = 0, bytes = 0;
-};
-
 // A request from control to every worker's connection table (takeover reports, target reports).
 struct ConnCommand {
   enum class Op : uint8_t { kInsert, kErase } op = Op::kInsert;
@@ -151,6 +142,7 @@ class Engine {
   void run_commands(unsigned slot, const Snapshot& s);
   void age_connections(unsigned slot, const Snapshot& s, uint32_t buckets);
   void connection_gone(WorkerSlot& ws, const Snapshot& s, const conn::ConnEntry& e);
+  void count_reported(WorkerSlot& ws, const Snapshot& s, const ConnCommand& c, bool is_new);
   // The distribution and delivery stages (distribute.cc). Each consumes the mbuf.
   void distribute(unsigned slot, const Snapshot& s, const DvipaView& dvipa, int service, rte_mbuf* m,
                   const PacketDesc& d);

@@ -46,6 +46,7 @@ struct Snapshot {
   std::vector<uint32_t> service_targets;        // global target ids, per service row
   std::vector<dist::TargetState> service_states;  // readiness, weights, roles; same index
   std::vector<TargetView> targets;              // by global target id
+  std::vector<int32_t> service_by_id;           // stable service id -> index in services (-1: gone)
   bool adjust_mss = true;                       // ADJUSTDVIPAMSS (not NONE)
 
   Snapshot() = default;
@@ -64,6 +65,9 @@ struct Snapshot {
     for (const DvipaView& d : dvipas)
       if (d.v6 == v6 && std::memcmp(d.addr.data(), a, v6 ? 16 : 4) == 0) return &d;
     return nullptr;
+  }
+  const ServiceView* service_of(uint16_t id) const {
+    return id < service_by_id.size() && service_by_id[id] >= 0 ? &services[size_t(service_by_id[id])] : nullptr;
   }
   // The service row of a DVIPA's port, or -1 when the port is not distributed.
   int find_service(const DvipaView& d, uint16_t port) const {

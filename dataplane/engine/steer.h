@@ -15,6 +15,17 @@ namespace sysplex::dp {
 inline constexpr uint32_t kMaxTargetIds = dist::kMaxTargets;  // dense target ids 0..1023
 inline constexpr unsigned kMaxWorkerSlots = 16;                // = kMaxWorkers in engine.h
 
+// Per target, per worker: what the distributor sent it. Written by that worker only.
+struct TargetCounters {
+  uint64_t active = 0;         // connection-table entries naming it
+  uint64_t total = 0;          // connections ever given to it
+  uint64_t syns = 0;           // new connections (SYN) given to it
+  uint64_t established = 0;    // of those, how many saw the client's ACK (responsiveness)
+  uint64_t packets = 0, bytes = 0;
+};
+
+inline constexpr uint32_t kMaxServiceTargets = 64;  // targets of one DVIPA:port row
+
 enum DvipaRole : uint8_t {
   kDvipaOwned = 1 << 0,        // this node owns it: answers ARP/ND for it, delivers it locally
   kDvipaDistributor = 1 << 1,  // owned and distributed: TCP to its service ports goes to targets
@@ -38,6 +49,7 @@ struct PortRangeView {
 // One distributed DVIPA:port row. Its targets are Snapshot::service_targets/service_states
 // [first_target, +n_targets): a service-local index i names global target id service_targets[i].
 struct ServiceView {
+  uint16_t id = 0;               // stable across snapshots (connection entries keep it)
   uint16_t dvipa = 0;
   config::DistMethod method = config::DistMethod::kRoundRobin;
   uint16_t first_target = 0, n_targets = 0;
@@ -48,6 +60,9 @@ struct ServiceView {
   // Owned by control, which patches only changed slots in place; workers read slots relaxed.
   const std::atomic<uint32_t>* maglev = nullptr;
   uint32_t maglev_size = 0;
+  // Per worker slot: kMaxServiceTargets counters by service-local index (the VDPT's counts and
+  // WEIGHTEDACTIVE's active connections). Owned by control like the selectors.
+  std::array<TargetCounters*, kMaxWorkerSlots> counters{};
 };
 
 enum class TargetKind : uint8_t {

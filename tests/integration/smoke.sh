@@ -36,15 +36,7 @@ ip netns exec "$NS_A" sysctl -qw net.ipv6.conf."$IF_A".disable_ipv6=1 \
 # a partial (pseudo-header) checksum, AF_PACKET passes them to DPDK as is, and once sysplexd
 # writes them to the TAP the kernel of A drops them (TcpInCsumErrors). ICMP is unaffected.
 # (ethtool -K IF tx off, done with the SIOCETHTOOL ioctl since ethtool may not be installed.)
-cat >"$IT_TMPDIR/txcsum_off.py" <<'EOF'
-import array, fcntl, socket, struct, sys
-ETHTOOL_STXCSUM, SIOCETHTOOL = 0x17, 0x8946
-buf = array.array("B", struct.pack("II", ETHTOOL_STXCSUM, 0))
-addr, _ = buf.buffer_info()
-ifr = struct.pack("16sP", sys.argv[1].encode(), addr)
-fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), SIOCETHTOOL, ifr)
-EOF
-it_check "disable TX checksum offload on $IF_B" ip netns exec "$NS_B" "$PY" "$IT_TMPDIR/txcsum_off.py" "$IF_B"
+it_check "disable TX checksum offload on $IF_B" ip netns exec "$NS_B" "$PY" "$HERE/txcsum_off.py" "$IF_B"
 ip -n "$NS_B" addr add $PEER4/24 dev "$IF_B"
 ip -n "$NS_B" addr add $PEER6/64 dev "$IF_B" nodad
 
