@@ -37,12 +37,16 @@ Result<std::unique_ptr<ConnTable>> ConnTable::create(uint32_t capacity, ConnTime
   t->nbuckets_ = uint32_t(double(capacity) / kMaxLoad / kSlotsPerBucket) + 1;
   size_t nslots = size_t(t->nbuckets_) * kSlotsPerBucket;
   t->mem_len_ = nslots * (sizeof(ConnEntry) + sizeof(uint32_t));
-  void* mem = ::mmap(nullptr, t->mem_len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* mem = ::mmap(nullptr, t->mem_len_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED)
     return make_error(Errc::kResourceExhausted, "cannot reserve " + std::to_string(t->mem_len_ >> 20) +
                                                     " MiB for a connection table of " + std::to_string(capacity) +
                                                     " entries: " + std::strerror(errno) + " (lower CONNTABLE ENTRIES)");
   ::madvise(mem, t->mem_len_, MADV_HUGEPAGE);  // best effort: fewer TLB misses on big tables
+  // Touched now, after the advice so the faults can take huge pages: a first touch of fresh memory
+  // faults, under a hypervisor a fault can cost tens of microseconds, and inserts on the fast path
+  // must never pay that.
+  for (size_t off = 0; off < t->mem_len_; off += 4096) static_cast<volatile uint8_t*>(mem)[off] = 0;
   t->mem_ = mem;
   t->entries_ = static_cast<ConnEntry*>(mem);
   t->sigs_ = reinterpret_cast<std::atomic<uint32_t>*>(t->entries_ + nslots);
@@ -65,9 +69,28 @@ ConnHash ConnTable::hash(const ConnKey& k) const noexcept {
   return h;
 }
 
-void ConnTable::prefetch(const ConnHash& h) const noexcept {
-  __builtin_prefetch(&sigs_[size_t(h.b1) * kSlotsPerBucket]);
+// Only the first bucket: inserts fill it first, so nearly every key is there (see insert()).
+void ConnTable::prefetch(const ConnHash& h) const noexcept { __builtin_prefetch(&sigs_[size_t(h.b1) * kSlotsPerBucket]); }
+
+// A signature match in the first bucket prefetches that entry; none means the key is in the
+// second bucket or nowhere, so its signatures are fetched instead.
+void ConnTable::prefetch_entries(const ConnHash& h) const noexcept {
+  const std::atomic<uint32_t>* s = &sigs_[size_t(h.b1) * kSlotsPerBucket];
+  bool any = false;
+  for (uint32_t i = 0; i < kSlotsPerBucket; ++i)
+    if (s[i].load(std::memory_order_relaxed) == h.sig) {
+      __builtin_prefetch(&entries_[size_t(h.b1) * kSlotsPerBucket + i]);
+      any = true;
+    }
+  if (any) return;
+  // Not in the first bucket: a new key, usually, which insert() will write to that bucket's first
+  // free slot; or a key in the second bucket. Both lines are needed next.
   __builtin_prefetch(&sigs_[size_t(h.b2) * kSlotsPerBucket]);
+  for (uint32_t i = 0; i < kSlotsPerBucket; ++i)
+    if (s[i].load(std::memory_order_relaxed) == 0) {
+      __builtin_prefetch(&entries_[size_t(h.b1) * kSlotsPerBucket + i], 1);
+      break;
+    }
 }
 
 uint32_t ConnTable::match(uint32_t bucket, uint32_t sig, const ConnKey& k) const noexcept {
@@ -148,9 +171,11 @@ uint32_t ConnTable::relocate(uint32_t bucket) noexcept {
 
 uint32_t ConnTable::insert(const ConnKey& k, const ConnHash& h, uint32_t target, uint16_t service, ConnState state,
                            uint8_t flags, uint32_t now_ms) noexcept {
+  // The first bucket while it has room, so lookups mostly need one signature line; the second
+  // choice (and a displacement) carry the load once first buckets fill up.
   uint32_t used1, used2;
-  uint32_t s1 = free_slot(h.b1, &used1), s2 = free_slot(h.b2, &used2);
-  uint32_t slot = (s1 != kNoSlot && (s2 == kNoSlot || used1 <= used2)) ? s1 : s2;
+  uint32_t s1 = free_slot(h.b1, &used1);
+  uint32_t slot = s1 != kNoSlot ? s1 : free_slot(h.b2, &used2);
   if (slot == kNoSlot) slot = relocate(h.b1);
   if (slot == kNoSlot) slot = relocate(h.b2);
   if (slot == kNoSlot) return kNoSlot;

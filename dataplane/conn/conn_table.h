@@ -92,13 +92,14 @@ inline constexpr uint32_t kSlotsPerBucket = 16;
 
 // Two-choice hashing over 16-slot buckets of 32-bit signatures (one cache line each): a key lives
 // in one of its two buckets, so a lookup touches at most two signature lines and the matching
-// entries. An insert takes the emptier of its buckets, or moves one entry of a full bucket to that
-// entry's other bucket; failing that it fails (counted by the caller; the packet still goes where
-// the consistent hash says).
+// entries. An insert takes its first bucket while that has room, then the second, then moves one
+// entry of a full bucket to that entry's other bucket; failing that it fails (counted by the
+// caller; the packet still goes where the consistent hash says). Filling first buckets first keeps
+// most keys one signature line away, which staged lookups exploit (prefetch, prefetch_entries).
 class ConnTable {
  public:
-  // Room for `capacity` connections at up to ~90% slot load. Memory is reserved with mmap (backed
-  // by transparent huge pages where the kernel allows) and zeroed by the kernel.
+  // Room for `capacity` connections at up to ~90% slot load. Memory comes from mmap, populated at
+  // once (so the fast path never takes a page fault) and zeroed by the kernel.
   [[nodiscard]] static Result<std::unique_ptr<ConnTable>> create(uint32_t capacity, ConnTimeouts timeouts);
   ~ConnTable();
   ConnTable(const ConnTable&) = delete;
@@ -106,6 +107,9 @@ class ConnTable {
 
   ConnHash hash(const ConnKey& k) const noexcept;
   void prefetch(const ConnHash& h) const noexcept;
+  // Second stage of a staged lookup: with the signature lines in cache, prefetches the entries
+  // whose signature matches, so the final find() finds them in cache too.
+  void prefetch_entries(const ConnHash& h) const noexcept;
   // The slot holding `k`, or kNoSlot.
   uint32_t find(const ConnKey& k, const ConnHash& h) const noexcept;
   // Finds or stages a burst: hashes every key, prefetches every bucket, then looks each one up.

@@ -4,9 +4,6 @@
 #include <bit>
 #include <cstring>
 
-#if defined(__SSE4_2__)
-#include <nmmintrin.h>
-#endif
 
 namespace sysplex::dist {
 namespace {
@@ -65,14 +62,6 @@ uint32_t crc32c_u64_portable(uint32_t crc, uint64_t word) noexcept {
     word >>= 8;
   }
   return crc;
-}
-
-uint32_t crc32c_u64(uint32_t crc, uint64_t word) noexcept {
-#if defined(__SSE4_2__)
-  return static_cast<uint32_t>(_mm_crc32_u64(crc, word));
-#else
-  return crc32c_u64_portable(crc, word);
-#endif
 }
 
 uint32_t flow_hash(const FlowKey& flow) noexcept {

@@ -20,8 +20,12 @@ struct FlowKey {
 // One CRC32C (Castagnoli, reflected) step over eight bytes taken least significant first, as the
 // SSE4.2 crc32 instruction does. crc32c_u64 uses that instruction when the build enables SSE4.2;
 // the portable one is the reference both must match, and the fallback elsewhere.
-uint32_t crc32c_u64(uint32_t crc, uint64_t word) noexcept;
 uint32_t crc32c_u64_portable(uint32_t crc, uint64_t word) noexcept;
+#if defined(__SSE4_2__)
+inline uint32_t crc32c_u64(uint32_t crc, uint64_t word) noexcept { return uint32_t(__builtin_ia32_crc32di(crc, word)); }
+#else
+inline uint32_t crc32c_u64(uint32_t crc, uint64_t word) noexcept { return crc32c_u64_portable(crc, word); }
+#endif
 
 // CRC32C of the 5-tuple and the address family. Unkeyed, since every distributor in the group must
 // map a flow alike: no defence against chosen-tuple flooding (CRC collisions are easy to make).

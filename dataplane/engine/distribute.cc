@@ -114,8 +114,15 @@ void Engine::connection_gone(WorkerSlot& ws, const Snapshot& s, const ConnEntry&
   if (dist::Selector* sel = svc->selector[slot]) sel->on_connection_end(addr_of(e.key.src, e.key.v6), local, ws.now_ms);
 }
 
+// An entry's idle clock moves in steps of this much: most packets of a busy connection then leave
+// its cache line clean (a write-back saved per packet on a table far bigger than the caches), and
+// timeouts, which are whole seconds, stay exact to within a step.
+constexpr uint32_t kTouchStepMs = 250;
+
 // Per-packet state: RST closes, FIN starts the end, the client's first ACK completes the handshake.
 static bool track(ConnEntry& e, uint8_t flags, uint32_t now_ms) {
+  if (now_ms - e.last_ms >= kTouchStepMs) e.last_ms = now_ms;
+  if (!(flags & (kTcpRst | kTcpFin)) && (e.state != ConnState::kSyn || !(flags & kTcpAck))) return false;
   e.last_ms = now_ms;
   if (flags & kTcpRst) {
     e.state = ConnState::kClosed;
@@ -129,13 +136,10 @@ static bool track(ConnEntry& e, uint8_t flags, uint32_t now_ms) {
 }
 
 void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, int service, rte_mbuf* m,
-                        const PacketDesc& d) {
+                        const PacketDesc& d, const conn::ConnKey& key, const conn::ConnHash& h) {
   WorkerSlot& ws = slots_[slot];
-  if (!ws.conns) return discard(slot, m, Drop::kNoReadyTarget);
   const ServiceView& svc = s.services[size_t(service)];
   conn::ConnTable& t = *ws.conns;
-  conn::ConnKey key = conn::make_key(d.src, d.dst, d.l3 == L3::kIpv6, d.sport, d.dport, kProtoTcp);
-  conn::ConnHash h = t.hash(key);
   uint32_t at = t.find(key, h);
   bool syn = (d.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
   Pick p;

@@ -25,6 +25,7 @@ struct rte_eth_dev_tx_buffer;
 namespace sysplex::dp {
 
 inline constexpr uint16_t kBurst = 32;
+struct Verdict;  // worker.cc
 inline constexpr unsigned kMaxWorkers = kMaxWorkerSlots;
 inline constexpr uint16_t kNoQueue = 0xffff;
 
@@ -68,6 +69,8 @@ struct alignas(64) WorkerSlot {
   std::unique_ptr<TargetCounters[]> per_target;   // kMaxTargetIds
   uint64_t last_drain_tsc = 0;
   uint32_t now_ms = 0;         // the engine clock at the start of this poll
+  uint32_t last_sweep_ms = 0;  // connection aging: the clock at the last poll, and buckets owed
+  uint64_t sweep_credit = 0;   //   x kSweepPeriodMs
   unsigned lcore = 0;          // for displays
 };
 
@@ -139,13 +142,15 @@ class Engine {
   void send_for_control(const EnginePort& p);
   void process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts, uint16_t n);
   void process_local(unsigned slot, const Snapshot& s, rte_mbuf** pkts, uint16_t n);
+  void act(unsigned slot, const Snapshot& s, const Verdict& v, rte_mbuf* m, const PacketDesc& d, const conn::ConnKey& key,
+           const conn::ConnHash& h);
   void run_commands(unsigned slot, const Snapshot& s);
   void age_connections(unsigned slot, const Snapshot& s, uint32_t buckets);
   void connection_gone(WorkerSlot& ws, const Snapshot& s, const conn::ConnEntry& e);
   void count_reported(WorkerSlot& ws, const Snapshot& s, const ConnCommand& c, bool is_new);
   // The distribution and delivery stages (distribute.cc). Each consumes the mbuf.
   void distribute(unsigned slot, const Snapshot& s, const DvipaView& dvipa, int service, rte_mbuf* m,
-                  const PacketDesc& d);
+                  const PacketDesc& d, const conn::ConnKey& key, const conn::ConnHash& h);
   void to_target(unsigned slot, const Snapshot& s, const DvipaView& dvipa, uint32_t target, rte_mbuf* m,
                  const PacketDesc& d);
   void deliver_local(unsigned slot, rte_mbuf* m);

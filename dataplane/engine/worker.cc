@@ -12,28 +12,30 @@
 
 #include <cstring>
 
+#include "dataplane/conn/conn_table.h"
 #include "dataplane/engine/engine.h"
 #include "dataplane/parse/parse.h"
 
 namespace sysplex::dp {
 
-namespace {
-
-// Connection-table buckets aged per poll: many when idle, a few between busy bursts, so a full
-// sweep of a million-entry table takes well under a second either way.
-constexpr uint32_t kAgeBucketsIdle = 256;
-constexpr uint32_t kAgeBucketsBusy = 8;
-constexpr unsigned kCommandsPerPoll = 64;
-
 enum class Action : uint8_t { kDrop, kPunt, kForward, kDistribute, kLocal, kDecap };
 
+// What classification decided for one packet.
 struct Verdict {
   Action action = Action::kDrop;
   Drop reason = Drop::kNone;
-  uint32_t next_hop = 0;          // kForward
+  uint32_t next_hop = 0;             // kForward
   const DvipaView* dvipa = nullptr;  // kDistribute
-  int service = -1;               // kDistribute
+  int service = -1;                  // kDistribute
 };
+
+namespace {
+
+// The connection table is aged in one sweep per period, paced by the clock: each poll ages the
+// buckets its share of the period allows, so aging costs the same per second busy or idle and
+// no entry outlives its timeout by more than the period. Sweeping touches every entry (one cache
+// miss each on a big table), so pacing matters: unpaced, a busy worker would age constantly.
+constexpr uint64_t kSweepPeriodMs = 2000;
 
 constexpr Verdict drop(Drop r) { return {Action::kDrop, r, 0, nullptr, -1}; }
 constexpr Verdict punt() { return {Action::kPunt, Drop::kNone, 0, nullptr, -1}; }
@@ -123,39 +125,75 @@ void Engine::discard(unsigned slot, rte_mbuf* m, Drop why) {
   rte_pktmbuf_free(m);
 }
 
+// Connection-table lookups of a burst are software-pipelined: while packet i is handled, the
+// entries of packet i + kEntryAhead and the bucket signatures of packet i + kBucketAhead are
+// prefetched, so a few misses are always in flight without overflowing the core's miss buffers.
+constexpr uint16_t kBucketAhead = 8;
+constexpr uint16_t kEntryAhead = 4;
+
+// Two passes over a burst: parse and classify every packet (hashing the keys of those to
+// distribute), then act on each in order with the table's cache misses overlapped.
 void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts, uint16_t n) {
   WorkerSlot& ws = slots_[slot];
   WorkerCounters& c = ws.counters;
+  PacketDesc d[kBurst];
+  Verdict v[kBurst];
+  conn::ConnKey keys[kBurst];
+  conn::ConnHash hashes[kBurst];
+  uint16_t dist[kBurst];  // indices of the packets to distribute, in order
+  uint16_t ndist = 0;
   for (uint16_t i = 0; i < n; ++i) {
     if (i + 2 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void*));
     rte_mbuf* m = pkts[i];
     m->port = ports_[in_port].port_id;  // not every PMD sets it; control needs the ingress port
-    uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
+    const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
     c.rx_bytes += m->pkt_len;
-    PacketDesc d;
     bool csum_ok = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-    Drop why = parse_frame(f, rte_pktmbuf_data_len(m), d, !csum_ok);
-    Verdict v = why == Drop::kNone ? classify(s, d, f, in_port) : drop(why);
-    switch (v.action) {
-      case Action::kForward: {
-        const NextHop& nh = s.next_hops[v.next_hop];
-        rewrite_for_next_hop(f, d, nh, s.ports[nh.port]);
-        ++c.forwarded;
-        c.tx_pkts += rte_eth_tx_buffer(ports_[nh.port].port_id, uint16_t(slot), ws.txbuf[nh.port], m);
-        break;
-      }
-      case Action::kDistribute: distribute(slot, s, *v.dvipa, v.service, m, d); break;
-      case Action::kLocal: deliver_local(slot, m); break;
-      case Action::kDecap: decapsulate(slot, s, m, d); break;
-      case Action::kPunt:
-        if (rte_ring_mp_enqueue(punt_, m) == 0) {
-          ++c.punted;
-        } else {
-          discard(slot, m, Drop::kPuntRingFull);
-        }
-        break;
-      case Action::kDrop: discard(slot, m, v.reason); break;
+    Drop why = parse_frame(f, rte_pktmbuf_data_len(m), d[i], !csum_ok);
+    v[i] = why == Drop::kNone ? classify(s, d[i], f, in_port) : drop(why);
+    if (v[i].action == Action::kDistribute && ws.conns) {
+      keys[i] = conn::make_key(d[i].src, d[i].dst, d[i].l3 == L3::kIpv6, d[i].sport, d[i].dport, kProtoTcp);
+      hashes[i] = ws.conns->hash(keys[i]);
+      if (ndist < kBucketAhead) ws.conns->prefetch(hashes[i]);
+      dist[ndist++] = i;
     }
+  }
+  for (uint16_t k = 0, j = 0; k < n; ++k) {
+    if (j < ndist && dist[j] == k) {  // k is the j-th packet to distribute
+      if (j + kBucketAhead < ndist) ws.conns->prefetch(hashes[dist[j + kBucketAhead]]);
+      if (j + kEntryAhead < ndist) ws.conns->prefetch_entries(hashes[dist[j + kEntryAhead]]);
+      if (j == 0)
+        for (uint16_t e = 0; e < kEntryAhead && e < ndist; ++e) ws.conns->prefetch_entries(hashes[dist[e]]);
+      ++j;
+    }
+    act(slot, s, v[k], pkts[k], d[k], keys[k], hashes[k]);
+  }
+}
+
+void Engine::act(unsigned slot, const Snapshot& s, const Verdict& v, rte_mbuf* m, const PacketDesc& d,
+                 const conn::ConnKey& key, const conn::ConnHash& h) {
+  WorkerSlot& ws = slots_[slot];
+  WorkerCounters& c = ws.counters;
+  switch (v.action) {
+    case Action::kForward: {
+      const NextHop& nh = s.next_hops[v.next_hop];
+      rewrite_for_next_hop(rte_pktmbuf_mtod(m, uint8_t*), d, nh, s.ports[nh.port]);
+      ++c.forwarded;
+      c.tx_pkts += rte_eth_tx_buffer(ports_[nh.port].port_id, uint16_t(slot), ws.txbuf[nh.port], m);
+      return;
+    }
+    case Action::kDistribute:
+      if (!ws.conns) return discard(slot, m, Drop::kNoReadyTarget);
+      return distribute(slot, s, *v.dvipa, v.service, m, d, key, h);
+    case Action::kLocal: return deliver_local(slot, m);
+    case Action::kDecap: return decapsulate(slot, s, m, d);
+    case Action::kPunt:
+      if (rte_ring_mp_enqueue(punt_, m) == 0)
+        ++c.punted;
+      else
+        discard(slot, m, Drop::kPuntRingFull);
+      return;
+    case Action::kDrop: return discard(slot, m, v.reason);
   }
 }
 
@@ -231,7 +269,12 @@ unsigned Engine::poll(unsigned slot) {
   }
   if (ws.conns) {
     run_commands(slot, *s);
-    age_connections(slot, *s, total ? kAgeBucketsBusy : kAgeBucketsIdle);
+    ws.sweep_credit += uint64_t(ws.conns->buckets()) * uint32_t(ws.now_ms - ws.last_sweep_ms);
+    ws.last_sweep_ms = ws.now_ms;
+    if (uint64_t buckets = ws.sweep_credit / kSweepPeriodMs) {
+      ws.sweep_credit -= buckets * kSweepPeriodMs;
+      age_connections(slot, *s, uint32_t(std::min<uint64_t>(buckets, ws.conns->buckets())));
+    }
   }
   ++ws.counters.loops;
   if (total) ++ws.counters.busy_loops;
