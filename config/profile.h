@@ -75,6 +75,17 @@ struct GroupConfig {
   uint32_t miss_count = 3;
 };
 
+// ROUTESOURCE: where the node's routes come from (the OMPROUTE analog) for the VIPAROUTE target
+// cache and the monitor: its static routes, the Linux routing table of its network namespace
+// (routes a daemon such as FRR or bird installs), or both, static routes first.
+enum class RouteSourceKind : uint8_t { kStatic, kKernel, kBoth };
+
+struct RouteSourceConfig {
+  RouteSourceKind kind = RouteSourceKind::kBoth;
+  uint32_t heartbeat_ms = 5000;          // a verifying dump of the kernel table this often
+  std::vector<uint8_t> daemon_protocols; // rtm_protocol values of the routing daemon; empty: defaults
+};
+
 struct ConnTableConfig {     // CONNTABLE: the distributor's connection table, per worker
   uint32_t entries = 1u << 20;
   uint32_t syn_secs = 60;     // a SYN the client never completed
@@ -255,6 +266,7 @@ struct Profile {
   GroupConfig group;
   PoolConfig pool;
   ConnTableConfig conntable;
+  RouteSourceConfig route_source;
   uint16_t workers = 1;      // worker lcores this node uses
   GlobalConfig global;
   VipaDynamic vipadynamic;

@@ -34,6 +34,7 @@ constexpr StatementDef kTopLevel[] = {
     {"ADJUSTDVIPAMSS", parse_adjustdvipamss},
     {"TARGETCACHE", parse_targetcache},
     {"CONNTABLE", parse_conntable},
+    {"ROUTESOURCE", parse_routesource},
     {"GLOBALCONFIG", parse_globalconfig},
     {"VIPADYNAMIC", parse_vipadynamic},
     {"IPSEC", parse_ipsec},

@@ -115,6 +115,11 @@ void print_resources(Lines& out, const Profile& p) {
   const ConnTableConfig& c = p.conntable;
   out.add(0, {"CONNTABLE", "ENTRIES", num(c.entries), "SYNTIMEOUT", num(c.syn_secs), "IDLETIMEOUT", num(c.idle_secs),
               "FINTIMEOUT", num(c.fin_secs), "RSTTIMEOUT", num(c.rst_secs)});
+  const RouteSourceConfig& r = p.route_source;
+  const char* kind = r.kind == RouteSourceKind::kStatic ? "STATIC" : r.kind == RouteSourceKind::kKernel ? "KERNEL" : "BOTH";
+  std::string protos;
+  for (uint8_t v : r.daemon_protocols) protos += (protos.empty() ? "" : " ") + num(v);
+  out.add(0, {"ROUTESOURCE", kind, "HEARTBEATMS", num(r.heartbeat_ms), opt("DAEMONPROTO", protos)});
 }
 
 std::string join_mode(JoinMode j) {

@@ -21,6 +21,7 @@ void parse_workers(Parse& p);
 void parse_adjustdvipamss(Parse& p);
 void parse_targetcache(Parse& p);
 void parse_conntable(Parse& p);
+void parse_routesource(Parse& p);
 // statements_global.cc
 void parse_globalconfig(Parse& p);
 // statements_vipa.cc

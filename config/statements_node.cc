@@ -79,6 +79,17 @@ constexpr OptionDef<ConnTableConfig> kConnTableOptions[] = {
     {"RSTTIMEOUT", [](Parse& p, ConnTableConfig& c) { c.rst_secs = read_uint<uint32_t>(p.in, "RSTTIMEOUT", 1, 86400); }},
 };
 
+constexpr OptionDef<RouteSourceConfig> kRouteSourceOptions[] = {
+    {"HEARTBEATMS", [](Parse& p, RouteSourceConfig& r) { r.heartbeat_ms = read_uint<uint32_t>(p.in, "HEARTBEATMS", 100, 600000); }},
+    {"DAEMONPROTO",
+     [](Parse& p, RouteSourceConfig& r) {
+       do {
+         if (r.daemon_protocols.size() == 16) p.in.fail("at most 16 DAEMONPROTO values, found more");
+         r.daemon_protocols.push_back(read_uint<uint8_t>(p.in, "DAEMONPROTO", 1, 255));
+       } while (next_is_number(p.in));
+     }},
+};
+
 constexpr OptionDef<TargetCacheTimers> kTargetCacheOptions[] = {
     {"STEADY", [](Parse& p, TargetCacheTimers& t) { t.steady_secs = read_uint<uint32_t>(p.in, "STEADY", 1, 3600); }},
     {"FAST",
@@ -247,6 +258,14 @@ void parse_adjustdvipamss(Parse& p) {
 void parse_conntable(Parse& p) {
   p.once_only("CONNTABLE");
   read_trailing_options(p, "CONNTABLE", kConnTableOptions, p.profile.conntable);
+}
+
+void parse_routesource(Parse& p) {
+  p.once_only("ROUTESOURCE");
+  constexpr Choice<RouteSourceKind> kKinds[] = {
+      {"STATIC", RouteSourceKind::kStatic}, {"KERNEL", RouteSourceKind::kKernel}, {"BOTH", RouteSourceKind::kBoth}};
+  p.profile.route_source.kind = read_choice(p.in, "ROUTESOURCE", kKinds);
+  read_trailing_options(p, "ROUTESOURCE", kRouteSourceOptions, p.profile.route_source);
 }
 
 void parse_targetcache(Parse& p) {

@@ -297,6 +297,18 @@ TEST(NodeStatements, ConnTable) {
   EXPECT_EQ(parse_error(kHead + "CONNTABLE\nCONNTABLE\n"), "t.profile:4:1: CONNTABLE given twice; first at line 3");
 }
 
+TEST(NodeStatements, RouteSource) {
+  EXPECT_EQ(parse_ok(kHead).route_source.kind, RouteSourceKind::kBoth);
+  Profile p = parse_ok(kHead + "ROUTESOURCE KERNEL HEARTBEATMS 1000 DAEMONPROTO 12 4\n");
+  EXPECT_EQ(p.route_source.kind, RouteSourceKind::kKernel);
+  EXPECT_EQ(p.route_source.heartbeat_ms, 1000u);
+  EXPECT_EQ(p.route_source.daemon_protocols, (std::vector<uint8_t>{12, 4}));
+  EXPECT_EQ(parse_ok(kHead + "ROUTESOURCE STATIC\n").route_source.kind, RouteSourceKind::kStatic);
+  EXPECT_EQ(parse_error(kHead + "ROUTESOURCE OSPF\n"), "t.profile:3:13: expected STATIC, KERNEL or BOTH after ROUTESOURCE, found 'OSPF'");
+  EXPECT_EQ(parse_error(kHead + "ROUTESOURCE BOTH HEARTBEATMS 10\n"), "t.profile:3:30: HEARTBEATMS must be 100-600000, found 10");
+  EXPECT_EQ(parse_error(kHead + "ROUTESOURCE BOTH DAEMONPROTO 0\n"), "t.profile:3:30: DAEMONPROTO must be 1-255, found 0");
+}
+
 TEST(NodeStatements, ResourceErrors) {
   EXPECT_EQ(parse_error(kHead + "MEMPOOL MBUFS 700 CACHE 512\n"),
             "t.profile:3:1: MEMPOOL CACHE 512 is too large for MBUFS 700; DPDK needs CACHE * 1.5 <= MBUFS");

@@ -61,17 +61,18 @@ distributor::TargetPath Node::resolve_target(const IpAddr& xcf) {
   const config::VipaRoute* vr = nullptr;
   for (const auto& r : profile_.vipadynamic.routes)
     if (r.xcf_addr == xcf) vr = &r;
-  IpAddr dest = vr ? vr->target_addr : xcf;
+  if (vr) return routed_target(*vr);
+  IpAddr dest = xcf;
   auto route = route_to(dest);
-  if (!route || (!vr && route->second)) {
-    p.state = vr ? "no route to " + to_string(dest) : "not on a shared segment and no VIPAROUTE";
-    p.route = vr ? "VIPAROUTE " + to_string(dest) : "direct";
+  if (!route || route->second) {
+    p.state = "not on a shared segment and no VIPAROUTE";
+    p.route = "direct";
     return p;
   }
-  auto [port, via] = *route;
-  IpAddr hop = via ? *via : dest;
+  int port = route->first;
+  IpAddr hop = dest;
   const auto& ep = engine_->ports()[size_t(port)];
-  p.route = (vr ? "VIPAROUTE " + to_string(dest) + (via ? " via " + to_string(*via) : "") : "direct") + " " + ep.name;
+  p.route = "direct " + ep.name;
   p.view.port = uint16_t(port);
   p.view.mtu = profile_.ports[size_t(port)].mtu;
   auto nb = neighbors_.find(hop);
@@ -82,18 +83,30 @@ distributor::TargetPath Node::resolve_target(const IpAddr& xcf) {
   }
   p.view.dst_mac = nb->second.mac;
   p.state = "usable";
-  if (!vr) {
-    p.view.kind = dp::TargetKind::kDirect;
+  p.view.kind = dp::TargetKind::kDirect;
+  return p;
+}
+
+// A VIPAROUTE target's path is the target cache's, as its last scheduled refresh found it.
+distributor::TargetPath Node::routed_target(const config::VipaRoute& vr) const {
+  distributor::TargetPath p;
+  const targetcache::TargetEntry* e = cache_->find(vr.xcf_addr);
+  const IpAddr& dest = vr.target_addr;
+  p.route = "VIPAROUTE " + to_string(dest);
+  if (!e || !e->usable()) {
+    p.state = e ? std::string(targetcache::state_name(e->state)) + (e->reason.empty() ? "" : ": " + e->reason) : "not in the target cache";
     return p;
   }
-  auto src = port_source(port, dest.v6);
-  if (!src) {
-    p.state = "no " + std::string(dest.v6 ? "IPv6" : "IPv4") + " address on " + ep.name + " for the outer header";
-    return p;
-  }
+  const auto& ep = engine_->ports()[size_t(e->port)];
+  p.route += (e->gateway ? " via " + to_string(*e->gateway) : "") + " " + ep.name;
+  p.state = "usable";
   p.view.kind = dp::TargetKind::kRouted;
-  p.view.outer = dest.v6 ? encap::ip6ip6_template(src->bytes.data(), dest.bytes.data())
-                         : encap::gre4_template(src->bytes.data(), dest.bytes.data(), 0);
+  p.view.port = uint16_t(e->port);
+  p.view.mtu = profile_.ports[size_t(e->port)].mtu;
+  p.view.dst_mac = e->next_hop_mac->bytes;
+  const IpAddr& src = *e->outer_src;
+  p.view.outer = dest.v6 ? encap::ip6ip6_template(src.bytes.data(), dest.bytes.data())
+                         : encap::gre4_template(src.bytes.data(), dest.bytes.data(), 0);
   const auto& g = profile_.global;
   uint16_t fixed = g.adjust_mss == config::MssMode::kFixed ? g.adjust_mss_value : 0;
   p.view.mss_v4 = fixed ? fixed : encap::mss_for(p.view.mtu, encap::kGre4Overhead, false);

@@ -57,6 +57,8 @@ Result<std::unique_ptr<Node>> Node::create(const config::Profile& profile, unsig
 }
 
 Node::~Node() {
+  for (rte_mbuf* m : held_) rte_pktmbuf_free(m);
+  held_.clear();
   engine_.reset();  // workers are stopped by now; the TAP goes after the engine stops sending to it
   if (tap_) {
     rte_eth_dev_stop(tap_port_);
@@ -105,12 +107,14 @@ Status Node::init(unsigned workers) {
     neighbors_[n.addr] = Neighbor{n.mac.bytes, port < 0 ? 0 : port, true, 0};
   }
   dist_->set_activations(static_activations());
+  if (Status st = init_routes(); !st) return st;
   if (profile_.tap)
     if (Status st = init_tap(); !st) return st;
   if (Status st = init_group(); !st) return st;
   // Without CAP_NET_ADMIN there are no destroy events; the periodic connection scan still works.
   if (!dist_->activations().empty())
     if (auto w = distributor::DestroyWatch::open(); w) destroy_watch_.emplace(std::move(*w));
+  join_locally();
   rebuild_snapshot();
   return ok_status();
 }
@@ -179,7 +183,7 @@ void Node::learn(const IpAddr& a, const Mac& mac, int port) {
   if (port < 0 || port_for(a) != port) return;  // only neighbours on our own segments
   auto it = neighbors_.find(a);
   if (it != neighbors_.end() && it->second.is_static) return;
-  if (it == neighbors_.end() || it->second.mac != mac || it->second.port != port) dirty_ = true;
+  if (it == neighbors_.end() || it->second.mac != mac || it->second.port != port) dirty_ = neighbors_learned_ = true;
   neighbors_[a] = Neighbor{mac, port, false, clock_()};
 }
 
@@ -234,13 +238,54 @@ void Node::poll() {
     scan_listeners();
     next_scan_ms_ = now + kScanEveryMs;
   }
+  run_operator_commands();
   group_tick();
+  poll_routes();
+  run_monitor();
   if (now >= next_refresh_ms_) {
     dist_->update_responsiveness(*engine_);
     dirty_ = true;  // report ages and target paths are re-evaluated on this beat
     next_refresh_ms_ = now + kRefreshEveryMs;
   }
   if (dirty_ || dist_->dirty()) rebuild_snapshot();
+}
+
+// Until the group thread decides membership (the store), a node is in its group from its start:
+// it owns what it defines, its target cache starts its fast schedule, its monitor runs.
+void Node::join_locally() {
+  in_group_ = true;
+  start_target_cache();
+  monitor_ = std::make_unique<monitor::Monitor>(name(), profile_.global.monitor, int64_t(clock_()));
+  dist_->set_activations(static_activations());
+  sync_tap_addresses();
+  dirty_ = true;
+}
+
+// Leaving deletes this node's DVIPAs (backups take them over) and keeps its VIPADYNAMIC
+// definitions, which a rejoin reprocesses; the monitor keeps watching so AUTOREJOIN can act.
+void Node::leave_locally(const std::string& why) {
+  in_group_ = false;
+  cache_->stop();
+  std::vector<distributor::DvipaActivation> none;
+  for (auto a : dist_->activations()) {
+    a.owned = false;
+    a.target = false;
+    none.push_back(a);
+  }
+  dist_->set_activations(std::move(none));
+  sync_tap_addresses();
+  dirty_ = true;
+  note("left the group (" + why + "); VIPADYNAMIC definitions kept");
+}
+
+void Node::request_group(GroupRequest r, const std::string& why) {
+  if (r == GroupRequest::kLeave && in_group_) leave_locally(why);
+  if (r == GroupRequest::kJoin && !in_group_) {
+    auto keep = std::move(monitor_);  // the monitor's memory of why it left survives the rejoin
+    join_locally();
+    monitor_ = std::move(keep);
+    note("joined the group (" + why + ")");
+  }
 }
 
 ControlCounters Node::control_counters() const {

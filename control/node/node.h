@@ -5,9 +5,11 @@
 // the distributor's control half and builds the snapshots workers read.
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -19,6 +21,11 @@
 #include "control/distributor/distributor.h"
 #include "control/distributor/sockets.h"
 #include "control/group/link.h"
+#include "control/monitor/monitor.h"
+#include "control/routesource/composite_source.h"
+#include "control/routesource/netlink_source.h"
+#include "control/routesource/static_source.h"
+#include "control/targetcache/target_cache.h"
 #include "control/node/replies.h"
 #include "dataplane/engine/engine.h"
 
@@ -32,6 +39,7 @@ struct ControlCounters {
   uint64_t fragmented = 0;      // IPv4 packets without DF fragmented for the encapsulated path
   uint64_t listener_scans = 0, listener_scan_errors = 0;
   uint64_t ended_reported = 0;  // connections this node reported ended (as a target)
+  uint64_t cache_refreshes = 0; // VIPAROUTE target cache refreshes
   uint64_t snapshots = 0;
 };
 
@@ -84,12 +92,42 @@ class Node {
   void on_connections_ended(const std::vector<conn::ConnKey>& ended);
   // The group channel (nullptr without a group key).
   const group::GroupLink* link() const { return link_.get(); }
+  // An operator command (sysplexctl, over telemetry): queued from any thread, carried out by the
+  // control thread at its next poll; the caller waits up to `timeout` for the outcome.
+  Result<std::string> operator_command(const std::string& verb, const std::vector<std::string>& args,
+                                       std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+  // What the group thread is asked to do (operator commands, autonomics).
+  enum class GroupRequest : uint8_t { kJoin, kLeave };
+  void request_group(GroupRequest r, const std::string& why);
+  bool in_group() const { return in_group_; }
+  uint64_t now_ms() const { return clock_(); }
+  const targetcache::TargetCache& target_cache() const { return *cache_; }
+  const routesource::RouteSource& routes() const { return *routes_; }
+  const monitor::Monitor* sysplex_monitor() const { return monitor_.get(); }
+  struct LoggedMessage {
+    uint64_t at_ms;
+    std::string text;
+  };
+  const std::deque<LoggedMessage>& messages() const { return messages_; }
 
  private:
   Node(const config::Profile& p, Clock clock) : profile_(p), clock_(clock) {}
   Status init(unsigned workers);
   Status init_tap();
   Status init_group();
+  Status init_routes();
+  int port_of_interface(const std::string& ifname) const;
+  std::string kernel_name(int port) const;
+  void note(const std::string& line);
+  void start_target_cache();
+  void poll_routes();
+  monitor::CheckInput check_input() const;
+  void run_monitor();
+  void join_locally();
+  void leave_locally(const std::string& why);
+  void run_operator_commands();
+  Result<std::string> carry_out(const std::string& verb, const std::vector<std::string>& args);
+  Result<std::string> hold_buffers(const std::vector<std::string>& args);
   bool send_datagram(const std::optional<IpAddr>& dst, std::span<const uint8_t> payload);
   channel::Heartbeat heartbeat();
   uint8_t spare_capacity() const;
@@ -120,12 +158,31 @@ class Node {
   // The port and next hop (nullopt: on link) toward `dst`: connected prefixes, then static routes.
   std::optional<std::pair<int, std::optional<IpAddr>>> route_to(const IpAddr& dst) const;
   distributor::TargetPath resolve_target(const IpAddr& xcf);
+  distributor::TargetPath routed_target(const config::VipaRoute& vr) const;
 
   config::Profile profile_;
   Clock clock_;
   std::unique_ptr<dp::Engine> engine_;
   std::unique_ptr<distributor::Distributor> dist_;
   std::unique_ptr<group::GroupLink> link_;
+  std::unique_ptr<routesource::StaticRouteSource> static_routes_;
+  std::unique_ptr<routesource::NetlinkRouteSource> kernel_routes_;
+  std::unique_ptr<routesource::CompositeRouteSource> routes_;
+  std::unique_ptr<targetcache::TargetCache> cache_;
+  std::unique_ptr<monitor::Monitor> monitor_;
+  std::deque<LoggedMessage> messages_;
+  struct Command {
+    std::string verb;
+    std::vector<std::string> args;
+    std::optional<Result<std::string>> outcome;
+  };
+  std::mutex commands_mu_;
+  std::condition_variable commands_cv_;
+  std::deque<std::shared_ptr<Command>> commands_;
+  std::vector<rte_mbuf*> held_;                     // hold-buffers: mbufs taken out of the pool
+  std::string last_route_error_;
+  bool in_group_ = false;
+  bool neighbors_learned_ = false;
   std::vector<distributor::ListenerReport> last_listeners_;
   std::set<std::string> live_connections_;         // served connections at the last scan (ConnKey bytes)
   std::optional<distributor::DestroyWatch> destroy_watch_;

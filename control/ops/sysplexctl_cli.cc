@@ -51,6 +51,11 @@ Result<std::string> telemetry_command_for(TelemetryClient& client, const CtlOpti
   if (!nodes) return explain_null(client.socket_path(), nodes_command, nodes.error());
   Result<std::string> node = choose_node(*nodes, o.node);
   if (!node) return node.error();
+  if (display != nullptr && display->op) {
+    std::vector<std::string> words{o.command};
+    words.insert(words.end(), o.args.begin(), o.args.end());
+    return telemetry_command("op", *node, words);
+  }
   return telemetry_command(o.command, *node, o.args);
 }
 
@@ -66,7 +71,7 @@ int show_once(TelemetryClient& client, const CtlOptions& o, const Display* displ
   Result<std::string> text = render(o, display, *data);
   if (!text) return fail(env, text.error());
   env.out << *text;
-  return kExitOk;
+  return display && display->op && member(*data, "ok") != "yes" ? kExitFailure : kExitOk;
 }
 
 // Holds SIGINT and SIGTERM blocked while alive, so they can only end a watch between frames.

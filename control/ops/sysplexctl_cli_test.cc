@@ -115,7 +115,7 @@ TEST_F(SysplexctlCliTest, RawUnknownCommand) {
   EXPECT_EQ(r.code, kExitFailure);
   EXPECT_EQ(r.err, "sysplexctl: " + path +
                        " has no /nope command (`sysplexctl raw /` lists what it serves; sysplexctl's displays are "
-                       "nodes, ports, counters, drops, lcores, neighbors, pool, routes, vipadcfg, vipadyn, vdpt, vcrt, viparoute)\n");
+                       "nodes, ports, counters, drops, lcores, neighbors, pool, routes, vipadcfg, vipadyn, vdpt, vcrt, viparoute, targetcache, monitor, messages, join, leave, hold-buffers, release-buffers)\n");
 }
 
 TEST_F(SysplexctlCliTest, ADisplayThisSysplexdLacks) {
@@ -125,7 +125,7 @@ TEST_F(SysplexctlCliTest, ADisplayThisSysplexdLacks) {
   EXPECT_EQ(r.err, "sysplexctl: " + socket_of("sysplex-SYS1") +
                        " has no /sysplexd/routes command (is it sysplexd, and as new as sysplexctl? `sysplexctl raw /` "
                        "lists what it serves; sysplexctl's displays are nodes, ports, counters, drops, lcores, "
-                       "neighbors, pool, routes, vipadcfg, vipadyn, vdpt, vcrt, viparoute)\n");
+                       "neighbors, pool, routes, vipadcfg, vipadyn, vdpt, vcrt, viparoute, targetcache, monitor, messages, join, leave, hold-buffers, release-buffers)\n");
 }
 
 TEST_F(SysplexctlCliTest, NotASysplexd) {
@@ -159,6 +159,19 @@ TEST_F(SysplexctlCliTest, VcrtFiltersBecomeTelemetryParameters) {
   EXPECT_EQ(run({"vdpt", "dvipa=198.18.1.50"}).err, "sysplexctl: unexpected 'dvipa=198.18.1.50' after vdpt\n");
   EXPECT_EQ(run({"vcrt", "a,b"}).err,
             "sysplexctl: 'a,b' after vcrt is not an argument (vcrt takes [dvipa=A] [client=A] [target=A] [state=S] [limit=N])\n");
+}
+
+TEST_F(SysplexctlCliTest, OperatorCommandsGoThroughOpAndFailWhenTheNodeRefuses) {
+  FakeTelemetryServer& server = start({"SYS1"});
+  server.reply("/sysplexd/op,SYS1,hold-buffers,6000", Json{{"ok", "yes"}, {"result", "6000 mbufs held"}});
+  server.reply("/sysplexd/op,SYS1,join", Json{{"ok", "no"}, {"error", "already in the group"}});
+  Outcome r = run({"hold-buffers", "6000"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "6000 mbufs held\n");
+  r = run({"join"});
+  EXPECT_EQ(r.code, kExitFailure);
+  EXPECT_EQ(r.out, "failed: already in the group\n");
+  EXPECT_EQ(run({"leave", "now"}).err, "sysplexctl: unexpected 'now' after leave\n");
 }
 
 TEST_F(SysplexctlCliTest, NoSysplexdRunning) {

@@ -212,6 +212,47 @@ Result<std::string> format_viparoute(const Json& data) {
   return rows_table(*rows, kViparoute);
 }
 
+constexpr Field kTargetCache[] = {
+    {"DESTXCF", "destxcf"}, {"TARGETIP", "targetip"}, {"ROUTE", "route"}, {"NEXT-HOP", "nexthop"}, {"EGRESS", "egress"},
+    {"SOURCE", "source"},   {"STATE", "state"},       {"LAST", "last_refresh"}, {"NEXT", "next_refresh"},
+};
+
+Result<std::string> format_targetcache(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "target");
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::string("no VIPAROUTE targets\n");
+  return rows_table(*rows, kTargetCache);
+}
+
+constexpr Field kOutstanding[] = {{"ID", "id"}, {"ABOUT", "about"}, {"AGE-S", "age_s", R}, {"TEXT", "text"}};
+
+Result<std::string> format_monitor(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "msg");
+  if (!rows) return rows.error();
+  std::string head = "in group: " + cell_text(member(data, "in_group")) + "  TIMERSECS " + cell_text(member(data, "timersecs")) +
+                     "  " + cell_text(member(data, "recovery")) + " " + cell_text(member(data, "autorejoin")) +
+                     "  buffers in use: " + cell_text(member(data, "pool_in_use_pct")) + "%  left for a problem: " +
+                     cell_text(member(data, "left_for_problem")) + "\n";
+  return rows->empty() ? head + "no outstanding messages\n" : head + "\n" + rows_table(*rows, kOutstanding);
+}
+
+constexpr Field kMessages[] = {{"AGE-S", "age_s", R}, {"MESSAGE", "text"}};
+
+Result<std::string> format_messages(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "msg");
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::string("no messages\n");
+  return rows_table(*rows, kMessages);
+}
+
+// An operator command's reply: {"ok": "yes", "result": text} or {"ok": "no", "error": text}.
+Result<std::string> format_op(const Json& data) {
+  const Json& ok = member(data, "ok");
+  if (ok == "yes") return cell_text(member(data, "result")) + "\n";
+  if (ok == "no") return "failed: " + cell_text(member(data, "error")) + "\n";
+  return make_error(Errc::kInternal, "no 'ok' member");
+}
+
 constexpr Display kDisplays[] = {
     {"nodes", false, format_nodes, {}},
     {"ports", true, format_ports, {}},
@@ -226,6 +267,13 @@ constexpr Display kDisplays[] = {
     {"vdpt", true, format_vdpt, {}},
     {"vcrt", true, format_vcrt, {}, "[dvipa=A] [client=A] [target=A] [state=S] [limit=N]"},
     {"viparoute", true, format_viparoute, {}},
+    {"targetcache", true, format_targetcache, {}},
+    {"monitor", true, format_monitor, {}},
+    {"messages", true, format_messages, {}},
+    {"join", true, format_op, {}, {}, true},
+    {"leave", true, format_op, {}, {}, true},
+    {"hold-buffers", true, format_op, {}, "N", true},
+    {"release-buffers", true, format_op, {}, {}, true},
 };
 
 }  // namespace

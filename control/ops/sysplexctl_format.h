@@ -23,6 +23,8 @@ struct Display {
   Formatter format = nullptr;                    // nullptr: indented JSON
   std::span<const std::string_view> rate_keys;   // counters `watch` shows per-second rates of
   std::string_view args = {};  // what may follow the command ("[dvipa=A] [limit=N]"); empty: nothing
+  bool op = false;             // an operator command: sent as /sysplexd/op,NODE,<name>[,args]; a
+                               // reply of {"ok": "no"} makes sysplexctl fail
 };
 
 std::span<const Display> displays();

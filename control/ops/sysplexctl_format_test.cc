@@ -167,7 +167,9 @@ TEST(SysplexctlFormat, RegistryAndCommands) {
   std::vector<std::string_view> names;
   for (const Display& d : displays()) names.push_back(d.name);
   EXPECT_EQ(names, (std::vector<std::string_view>{"nodes", "ports", "counters", "drops", "lcores", "neighbors",
-                                                  "pool", "routes", "vipadcfg", "vipadyn", "vdpt", "vcrt", "viparoute"}));
+                                                  "pool", "routes", "vipadcfg", "vipadyn", "vdpt", "vcrt", "viparoute",
+                                                  "targetcache", "monitor", "messages", "join", "leave", "hold-buffers",
+                                                  "release-buffers"}));
   EXPECT_FALSE(find_display("nodes")->per_node);
   EXPECT_TRUE(find_display("ports")->per_node);
   EXPECT_EQ(find_display("samonitor"), nullptr);

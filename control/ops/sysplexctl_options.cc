@@ -98,7 +98,7 @@ Status set_command(std::vector<std::string> words, CtlOptions& o) {
                                                   "; one of: " + command_words() + ", or raw /telemetry/command");
   o.command = words.front();
   if (o.command == "raw") return set_raw(words, o);
-  if (!is_display_name(o.command))
+  if (!is_display_name(o.command) && !find_display(o.command))
     return make_error(Errc::kInvalidArgument, "'" + o.command + "' is not a command; one of: " + command_words() +
                                                   ", or raw /telemetry/command");
   const Display* d = find_display(o.command);

@@ -223,6 +223,7 @@ int cmd_pool(const char*, const char* params, rte_tel_data* d) {
 }  // namespace
 
 void register_distributor_telemetry();  // telemetry_dist.cc
+void register_autonomics_telemetry();   // telemetry_autonomics.cc
 
 std::vector<node::Node*>& telemetry_nodes() {
   static std::vector<node::Node*> nodes;  // written once before telemetry can call in
@@ -253,6 +254,21 @@ Params parse_params(const char* params) {
   return p;
 }
 
+namespace {
+// /sysplexd/op,NODE,VERB[,ARG...]: an operator command, carried out by the node's control thread.
+int cmd_op(const char*, const char* params, rte_tel_data* d) {
+  Params p = parse_params(params);
+  if (!p.node || p.words.empty()) return -1;
+  std::vector<std::string> args(p.words.begin() + 1, p.words.end());
+  for (const auto& [k, v] : p.args) args.push_back(k + "=" + v);
+  Result<std::string> r = p.node->operator_command(p.words.front(), args);
+  rte_tel_data_start_dict(d);
+  put_str(d, "ok", r ? "yes" : "no");
+  put_str(d, r ? "result" : "error", r ? *r : r.error().message);
+  return 0;
+}
+}  // namespace
+
 rte_tel_data* add_row(rte_tel_data* d, const char* kind, unsigned index) {
   rte_tel_data* r = rte_tel_data_alloc();
   rte_tel_data_start_dict(r);
@@ -274,6 +290,8 @@ void register_telemetry(const std::vector<node::Node*>& nodes) {
   rte_telemetry_register_cmd("/sysplexd/pool", cmd_pool, "Buffer pool use. Parameter: node");
   rte_telemetry_register_cmd("/sysplexd/routes", cmd_routes, "Connected and static routes with next hops. Parameter: node");
   register_distributor_telemetry();
+  register_autonomics_telemetry();
+  rte_telemetry_register_cmd("/sysplexd/op", cmd_op, "Operator command. Parameters: node,verb[,args] (join, leave, ...)");
 }
 
 }  // namespace sysplex::ops

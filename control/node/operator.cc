@@ -1,0 +1,73 @@
+// Operator commands, carried out on the control thread: group membership (join, leave) and test
+// aids for failure drills (hold-buffers, release-buffers: take mbufs out of the node's own pool to
+// drive it into the constrained state sysplex autonomics reacts to).
+#include <rte_mbuf.h>
+
+#include <algorithm>
+
+#include "control/node/node.h"
+
+namespace sysplex::node {
+
+Result<std::string> Node::operator_command(const std::string& verb, const std::vector<std::string>& args,
+                                           std::chrono::milliseconds timeout) {
+  auto c = std::make_shared<Command>(Command{verb, args, std::nullopt});
+  std::unique_lock<std::mutex> lock(commands_mu_);
+  commands_.push_back(c);
+  if (!commands_cv_.wait_for(lock, timeout, [&] { return c->outcome.has_value(); }))
+    return make_error(Errc::kUnavailable, "node " + name() + " did not carry out '" + verb + "' within " +
+                                              std::to_string(timeout.count()) + " ms (is its control loop stuck?)");
+  return *c->outcome;
+}
+
+void Node::run_operator_commands() {
+  std::deque<std::shared_ptr<Command>> todo;
+  {
+    std::lock_guard<std::mutex> lock(commands_mu_);
+    todo.swap(commands_);
+  }
+  if (todo.empty()) return;
+  for (auto& c : todo) {
+    Result<std::string> r = carry_out(c->verb, c->args);
+    note("operator " + c->verb + (r ? ": " + *r : " failed: " + r.error().message));
+    std::lock_guard<std::mutex> lock(commands_mu_);
+    c->outcome = std::move(r);
+  }
+  commands_cv_.notify_all();
+}
+
+// hold-buffers N: takes N more mbufs out of the pool (at most what it has left); release-buffers
+// gives every held one back.
+Result<std::string> Node::hold_buffers(const std::vector<std::string>& args) {
+  if (args.size() != 1 || args[0].empty() || args[0].find_first_not_of("0123456789") != std::string::npos)
+    return make_error(Errc::kInvalidArgument, "hold-buffers takes a number of mbufs, e.g. hold-buffers 6000");
+  unsigned long n = std::stoul(args[0].substr(0, 9));
+  unsigned got = 0;
+  for (; got < n; ++got) {
+    rte_mbuf* m = rte_pktmbuf_alloc(engine_->pool());
+    if (!m) break;
+    held_.push_back(m);
+  }
+  return std::to_string(got) + " mbufs held (" + std::to_string(held_.size()) + " in all); pool " +
+         std::to_string(engine_->pool_in_use()) + "/" + std::to_string(engine_->pool_size()) + " in use";
+}
+
+Result<std::string> Node::carry_out(const std::string& verb, const std::vector<std::string>& args) {
+  if (verb == "leave" || verb == "join") {
+    if (!args.empty()) return make_error(Errc::kInvalidArgument, verb + " takes no arguments");
+    bool leave = verb == "leave";
+    if (leave != in_group_) return std::string(leave ? "not in the group" : "already in the group");
+    request_group(leave ? GroupRequest::kLeave : GroupRequest::kJoin, "operator");
+    return std::string(leave ? "left the group" : "joined the group");
+  }
+  if (verb == "hold-buffers") return hold_buffers(args);
+  if (verb == "release-buffers") {
+    size_t n = held_.size();
+    for (rte_mbuf* m : held_) rte_pktmbuf_free(m);
+    held_.clear();
+    return std::to_string(n) + " mbufs released";
+  }
+  return make_error(Errc::kInvalidArgument, "unknown command '" + verb + "'; one of: join, leave, hold-buffers N, release-buffers");
+}
+
+}  // namespace sysplex::node
