@@ -147,9 +147,12 @@ void Node::rebuild_snapshot() {
     fib.add(r.dest, r.via ? next_hop(*r.via, port) : next_hop(IpAddr{}, port));
   }
   s->adjust_mss = profile_.global.adjust_mss != config::MssMode::kNone;
+  for (size_t i = 0; i < profile_.ports.size(); ++i) s->trusted[i] = profile_.ports[i].trusted;
+  sas_->fill(*s);
   dist_->fill(*s, [this](const IpAddr& xcf) { return resolve_target(xcf); });
   engine_->publish(std::move(s));  // returns after the grace period: nothing reads the old one
   dist_->collect();
+  sas_->collect();
   ++cc_.snapshots;
   dirty_ = false;
 }

@@ -9,6 +9,7 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "control/distributor/sockets.h"
@@ -50,9 +51,9 @@ Result<std::vector<distributor::ListenerReport>> kernel_listeners(const std::vec
 
 }  // namespace
 
-Result<std::unique_ptr<Node>> Node::create(const config::Profile& profile, unsigned workers, Clock clock) {
+Result<std::unique_ptr<Node>> Node::create(const config::Profile& profile, unsigned workers, Clock clock, bool keylog) {
   std::unique_ptr<Node> n(new Node(profile, clock));
-  if (Status st = n->init(workers); !st) return st.error();
+  if (Status st = n->init(workers, keylog); !st) return st.error();
   return n;
 }
 
@@ -81,7 +82,7 @@ std::vector<distributor::DvipaActivation> Node::static_activations() const {
   return out;
 }
 
-Status Node::init(unsigned workers) {
+Status Node::init(unsigned workers, bool keylog) {
   auto e = dp::Engine::create(profile_, workers);
   if (!e) return e.error();
   engine_ = std::move(*e);
@@ -89,6 +90,9 @@ Status Node::init(unsigned workers) {
   auto d = distributor::Distributor::create(profile_, workers, clock_);
   if (!d) return d.error();
   dist_ = std::move(*d);
+  auto sas = sa::SaManager::create(profile_, workers, keylog);
+  if (!sas) return sas.error();
+  sas_ = std::move(*sas);
   if (dist_->distributes()) {
     const auto& c = profile_.conntable;
     conn::ConnTimeouts to{c.syn_secs * 1000, c.idle_secs * 1000, c.fin_secs * 1000, c.rst_secs * 1000};
@@ -242,12 +246,13 @@ void Node::poll() {
   group_tick();
   poll_routes();
   run_monitor();
+  poll_sa_events();
   if (now >= next_refresh_ms_) {
     dist_->update_responsiveness(*engine_);
     dirty_ = true;  // report ages and target paths are re-evaluated on this beat
     next_refresh_ms_ = now + kRefreshEveryMs;
   }
-  if (dirty_ || dist_->dirty()) rebuild_snapshot();
+  if (dirty_ || dist_->dirty() || sas_->dirty()) rebuild_snapshot();
 }
 
 // Until the group thread decides membership (the store), a node is in its group from its start:
@@ -285,6 +290,23 @@ void Node::request_group(GroupRequest r, const std::string& why) {
     join_locally();
     monitor_ = std::move(keep);
     note("joined the group (" + why + ")");
+  }
+}
+
+// What the workers reported about SAs: lifetimes reached, sequence blocks running low or out.
+void Node::poll_sa_events() {
+  uint64_t now = clock_();
+  if (now < next_sa_events_ms_) return;
+  next_sa_events_ms_ = now + 100;
+  for (const auto& e : sas_->take_events(engine_->now_ns())) {
+    std::string what;
+    if (e.events & dp::esp::kEventSoftAny) what += " soft lifetime reached (renegotiate);";
+    if (e.events & dp::esp::kEventHardAny) what += " hard lifetime reached, no longer used;";
+    if (e.events & dp::esp::kEventSeqLowWater) what += " sequence block at its low-water mark;";
+    if (e.events & dp::esp::kEventSeqExhausted) what += " sequence block used up, sending stopped;";
+    char spi[16];
+    std::snprintf(spi, sizeof spi, "%08x", e.spi);
+    note("SA " + e.name + " (SPI " + spi + "):" + what);
   }
 }
 

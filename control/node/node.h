@@ -22,6 +22,7 @@
 #include "control/distributor/sockets.h"
 #include "control/group/link.h"
 #include "control/monitor/monitor.h"
+#include "control/sa/sa_manager.h"
 #include "control/routesource/composite_source.h"
 #include "control/routesource/netlink_source.h"
 #include "control/routesource/static_source.h"
@@ -60,7 +61,9 @@ using ListenerScan = std::function<Result<std::vector<distributor::ListenerRepor
 
 class Node {
  public:
-  static Result<std::unique_ptr<Node>> create(const config::Profile& profile, unsigned workers, Clock clock = steady_ms);
+  // `keylog`: print SA keys as they are installed (--log-level keylog), for decrypting captures.
+  static Result<std::unique_ptr<Node>> create(const config::Profile& profile, unsigned workers, Clock clock = steady_ms,
+                                              bool keylog = false);
   ~Node();
 
   // One pass of control work: punted packets, TAP, exceptions, next-hop and target resolution,
@@ -104,6 +107,8 @@ class Node {
   const targetcache::TargetCache& target_cache() const { return *cache_; }
   const routesource::RouteSource& routes() const { return *routes_; }
   const monitor::Monitor* sysplex_monitor() const { return monitor_.get(); }
+  sa::SaManager& sa_manager() { return *sas_; }
+  const sa::SaManager& sa_manager() const { return *sas_; }
   struct LoggedMessage {
     uint64_t at_ms;
     std::string text;
@@ -112,7 +117,8 @@ class Node {
 
  private:
   Node(const config::Profile& p, Clock clock) : profile_(p), clock_(clock) {}
-  Status init(unsigned workers);
+  Status init(unsigned workers, bool keylog);
+  void poll_sa_events();
   Status init_tap();
   Status init_group();
   Status init_routes();
@@ -165,6 +171,8 @@ class Node {
   std::unique_ptr<dp::Engine> engine_;
   std::unique_ptr<distributor::Distributor> dist_;
   std::unique_ptr<group::GroupLink> link_;
+  std::unique_ptr<sa::SaManager> sas_;
+  uint64_t next_sa_events_ms_ = 0;
   std::unique_ptr<routesource::StaticRouteSource> static_routes_;
   std::unique_ptr<routesource::NetlinkRouteSource> kernel_routes_;
   std::unique_ptr<routesource::CompositeRouteSource> routes_;

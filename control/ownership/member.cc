@@ -168,7 +168,12 @@ Status GroupMember::handle_dvipa(const Request& r) {
 // ---- join ---------------------------------------------------------------------------------------
 
 bool GroupMember::join_due(const Inputs& in) {
-  if (!auto_join_ && !join_requested_) return false;
+  if (!auto_join_ && !join_requested_) {
+    if (out_ == OutReason::kNotJoined)
+      detail_ = join_mode_ == config::JoinMode::kNoJoin ? "NOJOIN: waiting for an operator join"
+                                                         : "waiting for an operator join";
+    return false;
+  }
   if (join_mode_ == config::JoinMode::kDelayJoin && !in.join_ready) {
     detail_ = "DELAYJOIN: waiting for the route source and monitored interfaces";
     return false;
@@ -329,6 +334,7 @@ bool GroupMember::resync() {
   if (!call_ok(kvs)) return false;
   view_.replace_all(*kvs, at);
   ++counters_.resyncs;
+  last_read_ = now_;
   next_verify_ = now_ + opt_.verify_ms;
   if (watch_ == 0) {
     if (!spend()) return false;

@@ -96,6 +96,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/net.h"
@@ -218,6 +219,7 @@ struct GroupState {
   uint64_t fence_at_ms = 0;                // when the node fences itself without a renewal
   bool fenced = false;
   store::Revision revision = 0;            // the newest store revision in the view
+  uint64_t last_read_ms = 0;               // the last full read of the group (the watch's backstop)
   uint64_t malformed_records = 0;
   std::vector<DvipaRow> dvipas;            // profile order: VIPADEFINEs, then VIPABACKUPs
   std::vector<MemberRow> members;          // members by name, then those that left, newest first
@@ -311,8 +313,11 @@ class GroupMember {
   uint64_t last_heard(const std::string& node, const Inputs& in) const;
   bool failed(const std::string& node, const Inputs& in) const;
   int position(const Dvipa& d, const Inputs& in) const;
+  void claim_vacant(Dvipa& d, const OwnerEntry* o, Vacancy v, const Inputs& in);
   void try_takeback(Dvipa& d, const OwnerEntry* o, const Inputs& in);
   void claim(Dvipa& d, const OwnerEntry* o, ClaimReason reason);
+  bool claim_answered(const Result<store::TxnResult>& r, const std::string& okey, const std::string& ekey);
+  void claimed(Dvipa& d, const store::Txn& t, store::Revision at, ClaimReason reason);
   void release(Dvipa& d, const OwnerEntry& o);
   void take_txn_answer(const store::TxnResult& r, const std::string& owner_key, const std::string& epoch_key);
 
@@ -320,6 +325,7 @@ class GroupMember {
   void reconcile(const Inputs& in, std::vector<Action>& out);
   void activate(Dvipa& d, const OwnerEntry& o, std::vector<Action>& out);
   void deactivate(Dvipa& d, const OwnerEntry* o, std::vector<Action>& out);
+  std::pair<DvipaStatus, std::string> status_of(const Dvipa& d, const OwnerEntry* o) const;
   void update_status(Dvipa& d, const OwnerEntry* o, std::vector<Action>& out);
   bool fenced() const;
   uint64_t fence_at() const;
@@ -361,6 +367,7 @@ class GroupMember {
   bool synced_ = false;
   store::WatchId watch_ = 0;
   uint64_t next_verify_ = 0;
+  uint64_t last_read_ = 0;
 
   // Store health and backoff.
   bool store_down_ = false;

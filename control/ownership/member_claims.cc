@@ -35,32 +35,37 @@ void GroupMember::decide_all(const Inputs& in) {
 }
 
 void GroupMember::decide(Dvipa& d, const Inputs& in) {
-  const IpAddr& addr = d.prefix.addr;
-  const OwnerEntry* o = view_.owner(addr);
+  const OwnerEntry* o = view_.owner(d.prefix.addr);
   if (o && o->record && o->record->node != node_) d.last_owner = o->record->node;
   if (o && o->mod_revision != d.record_revision) {
     d.record_revision = o->mod_revision;
     d.record_seen_ms = now_;
   }
+  if (mine(o) && d.deactivated) {
+    release(d, *o);
+    return;
+  }
   if (mine(o)) {
-    if (d.deactivated) {
-      release(d, *o);
-    } else {
-      d.takeback = d.reactivated = false;
-      d.vacant_since = 0;
-    }
+    d.takeback = d.reactivated = false;
+    d.vacant_since = 0;
     return;
   }
   if (d.deactivated) return;
   Vacancy v = vacancy(o, d, in);
-  if (v == Vacancy::kHeld) {
-    d.vacant_since = 0;
-    if (d.takeback) try_takeback(d, o, in);
+  if (v != Vacancy::kHeld) {
+    claim_vacant(d, o, v, in);
     return;
   }
+  d.vacant_since = 0;
+  if (d.takeback) try_takeback(d, o, in);
+}
+
+// A vacant DVIPA: the candidate at position p claims p x grace after it saw the vacancy; a
+// (re)joined or reactivated definer at once.
+void GroupMember::claim_vacant(Dvipa& d, const OwnerEntry* o, Vacancy v, const Inputs& in) {
   bool eligible = d.origin == Origin::kDefine || opt_.backup_activates_unowned || v != Vacancy::kNeverOwned;
   if (!eligible) return;
-  store::Revision at = view_.key_revision(keys_.owner(addr));
+  store::Revision at = view_.key_revision(keys_.owner(d.prefix.addr));
   if (d.vacant_since == 0 || d.vacancy_revision != at) {
     d.vacant_since = now_;
     d.vacancy_revision = at;
@@ -70,8 +75,7 @@ void GroupMember::decide(Dvipa& d, const Inputs& in) {
   ClaimReason why = v == Vacancy::kFailed ? ClaimReason::kTakeoverFailed
                     : v == Vacancy::kLeft ? ClaimReason::kTakeoverLeft
                                           : ClaimReason::kDefine;
-  if (d.reactivated) why = ClaimReason::kReactivate;
-  claim(d, o, why);
+  claim(d, o, d.reactivated ? ClaimReason::kReactivate : why);
 }
 
 bool GroupMember::mine(const OwnerEntry* o) const {
@@ -151,33 +155,42 @@ void GroupMember::claim(Dvipa& d, const OwnerEntry* o, ClaimReason reason) {
     return;
   }
   if (!store_ready() || !spend()) return;
+  d.problem.clear();
   uint64_t next = (e ? *e->record : 0) + 1;
   if (o && o->record) next = std::max(next, o->record->epoch + 1);  // never behind a record's epoch
-  d.problem.clear();
   std::string okey = keys_.owner(addr), ekey = keys_.epoch(addr);
-  OwnerRecord rec{node_, incarnation_, next, d.origin, d.moveable, reason};
   store::Txn t;
   t.compare = {unchanged(okey, o ? &o->mod_revision : nullptr), unchanged(ekey, e ? &e->mod_revision : nullptr)};
-  t.success = {store::Op::put(okey, encode(rec), lease_), store::Op::put(ekey, encode_counter(next))};
+  t.success = {store::Op::put(okey, encode(OwnerRecord{node_, incarnation_, next, d.origin, d.moveable, reason}), lease_),
+               store::Op::put(ekey, encode_counter(next))};
   t.failure = {store::Op::get(okey), store::Op::get(ekey)};
   ++counters_.claims;
   auto r = store_.txn(t);
+  if (claim_answered(r, okey, ekey)) claimed(d, t, r->revision, reason);
+}
+
+// Whether the claim went through; otherwise the view takes what the store said (or is read again).
+bool GroupMember::claim_answered(const Result<store::TxnResult>& r, const std::string& okey, const std::string& ekey) {
   if (!call_ok(r)) {
     if (r.error().code == Errc::kUnavailable) ++counters_.claims_unknown;
     if (r.error().code == Errc::kNotFound) lease_lost();
     synced_ = false;  // never assume the outcome: read the group before deciding again
-    return;
+    return false;
   }
   if (!r->succeeded) {
     ++counters_.claims_lost;
     take_txn_answer(*r, okey, ekey);
-    return;
+    return false;
   }
+  return true;
+}
+
+void GroupMember::claimed(Dvipa& d, const store::Txn& t, store::Revision at, ClaimReason reason) {
   ++counters_.claims_won;
   if (reason == ClaimReason::kTakeoverFailed || reason == ClaimReason::kTakeoverLeft) ++counters_.takeovers;
   if (reason == ClaimReason::kTakeback) ++counters_.takebacks;
-  view_.put(store::KeyValue{okey, t.success[0].value, 0, r->revision, 0, lease_});
-  view_.put(store::KeyValue{ekey, t.success[1].value, 0, r->revision, 0, 0});
+  view_.put(store::KeyValue{t.success[0].key, t.success[0].value, 0, at, 0, lease_});
+  view_.put(store::KeyValue{t.success[1].key, t.success[1].value, 0, at, 0, 0});
   d.takeback = d.reactivated = false;
   d.vacant_since = 0;
 }

@@ -112,33 +112,28 @@ void GroupMember::deactivate(Dvipa& d, const OwnerEntry* o, std::vector<Action>&
   d.role = !keep ? Role::kNone : why == DeactivateReason::kOperator ? Role::kQuiescing : Role::kMoving;
 }
 
-void GroupMember::update_status(Dvipa& d, const OwnerEntry* o, std::vector<Action>& out) {
+// The NETSTAT VIPADYN status and why, from what the data plane was told, the operator's requests,
+// the membership and the view.
+std::pair<DvipaStatus, std::string> GroupMember::status_of(const Dvipa& d, const OwnerEntry* o) const {
+  const std::string kServing = "serving this node's connections until they end";
   std::string owner = o && o->record ? o->record->node : "";
   bool other_owner = !owner.empty() && !mine(o);
-  DvipaStatus s = DvipaStatus::kBackup;
-  std::string detail;
-  if (d.role == Role::kOwner) {
-    s = DvipaStatus::kActive;
-  } else if (d.role == Role::kQuiescing) {
-    s = DvipaStatus::kQuiescing;
-    detail = "deactivated; serving this node's connections until they end";
-  } else if (d.deactivated) {
-    s = DvipaStatus::kDeactivated;
-  } else if (join_ != JoinState::kMember) {
-    s = DvipaStatus::kInactive;
-    detail = join_ == JoinState::kJoining ? detail_ : std::string(to_string(out_));
-    if (join_ == JoinState::kOut && !detail_.empty()) detail = detail_;
-    if (join_ == JoinState::kLeaving) detail = "leaving the group";
-  } else if (fenced()) {
-    s = DvipaStatus::kInactive;
-    detail = "self-fenced: the lease was not renewed since " + std::to_string(renewed_at_) + " ms";
-  } else if (d.role == Role::kMoving) {
-    s = DvipaStatus::kMoving;
-    detail = (other_owner ? "moved to " + owner + "; " : "") + "serving this node's connections until they end";
-  } else if (d.takeback && other_owner && d.moveable == config::Moveable::kWhenIdle) {
-    s = DvipaStatus::kMoving;
-    detail = "takeback from " + owner + " when idle (MOVEABLE WHENIDLE)";
-  }
+  if (d.role == Role::kOwner) return {DvipaStatus::kActive, ""};
+  if (d.role == Role::kQuiescing) return {DvipaStatus::kQuiescing, "deactivated; " + kServing};
+  if (d.deactivated) return {DvipaStatus::kDeactivated, ""};
+  if (join_ == JoinState::kLeaving) return {DvipaStatus::kInactive, "leaving the group"};
+  if (join_ != JoinState::kMember)
+    return {DvipaStatus::kInactive, detail_.empty() ? std::string(to_string(out_)) : detail_};
+  if (fenced())
+    return {DvipaStatus::kInactive, "self-fenced: the lease was not renewed since " + std::to_string(renewed_at_) + " ms"};
+  if (d.role == Role::kMoving) return {DvipaStatus::kMoving, (other_owner ? "moved to " + owner + "; " : "") + kServing};
+  if (d.takeback && other_owner && d.moveable == config::Moveable::kWhenIdle)
+    return {DvipaStatus::kMoving, "takeback from " + owner + " when idle (MOVEABLE WHENIDLE)"};
+  return {DvipaStatus::kBackup, ""};
+}
+
+void GroupMember::update_status(Dvipa& d, const OwnerEntry* o, std::vector<Action>& out) {
+  auto [s, detail] = status_of(d, o);
   if (!d.problem.empty()) detail = detail.empty() ? d.problem : detail + "; " + d.problem;
   if (s != d.status) {
     if (s == DvipaStatus::kBackup) emit(out, BecomeBackup{d.prefix.addr, d.rank});
@@ -206,6 +201,7 @@ void GroupMember::publish_state(const Inputs& in) {
   s.fence_at_ms = fence_at();
   s.fenced = join_ == JoinState::kMember && fenced();
   s.revision = view_.revision();
+  s.last_read_ms = last_read_;
   s.malformed_records = view_.malformed();
   s.dvipas.clear();
   for (const auto& d : dvipas_) s.dvipas.push_back(row(d));

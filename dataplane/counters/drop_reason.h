@@ -57,6 +57,16 @@ enum class Drop : uint8_t {
   kNoLocalPort,
   kNoHeadroom,
   kExceptionRingFull,
+  // IPsec (per-SA detail in the SA's own counters: dataplane/esp/esp_drop.h)
+  kEspNoSa,
+  kEspFailed,
+  kIpsecDeny,
+  kIpsecImplicit,
+  kIpsecNeedsProtection,
+  kIpsecWrongSa,
+  kUntrustedSegment,
+  kNatKeepalive,
+  kIke,
   kCount
 };
 
@@ -106,10 +116,19 @@ inline constexpr std::array<std::string_view, size_t(Drop::kCount)> kDropNames =
     "no-local-port",
     "no-headroom",
     "exception-ring-full",
+    "esp-no-sa",
+    "esp-failed",
+    "ipsec-deny",
+    "ipsec-implicit-discard",
+    "ipsec-clear-needs-protection",
+    "ipsec-wrong-sa",
+    "decrypted-to-untrusted-segment",
+    "nat-keepalive",
+    "ike-no-daemon",
 };
 
 constexpr std::string_view drop_name(Drop d) { return kDropNames[size_t(d)]; }
 
-static_assert(kDropNames.back() == "exception-ring-full", "kDropNames must list every Drop in order");
+static_assert(kDropNames.back() == "ike-no-daemon", "kDropNames must list every Drop in order");
 
 }  // namespace sysplex::dp

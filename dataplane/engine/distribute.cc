@@ -189,6 +189,9 @@ void Engine::to_target(unsigned slot, const Snapshot& s, const DvipaView& dv, ui
   WorkerSlot& ws = slots_[slot];
   if (target >= s.targets.size()) return discard(slot, m, Drop::kTargetUnreachable);
   const TargetView& tv = s.targets[target];
+  // Decrypted traffic crosses only a segment the profile trusts (PORT TRUSTED) in clear.
+  if ((d.flags & kFlagDecrypted) && tv.kind != TargetKind::kLocal && tv.kind != TargetKind::kUnusable && !s.trusted[tv.port])
+    return discard(slot, m, Drop::kUntrustedSegment);
   uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
   bool syn = d.l4_proto == kProtoTcp && (d.tcp_flags & kTcpSyn);
   switch (tv.kind) {

@@ -142,6 +142,7 @@ Status Engine::init(const config::Profile& profile, unsigned workers) {
   drain_tsc_ = rte_get_tsc_hz() * kDrainUs / 1000000;
   start_tsc_ = rte_get_tsc_cycles();
   tsc_per_ms_ = std::max<uint64_t>(1, rte_get_tsc_hz() / 1000);
+  ns_per_tsc_ = 1e9 / double(rte_get_tsc_hz());
   const auto& pc = profile.pool;
   pool_ = rte_pktmbuf_pool_create(("mp_" + node_).c_str(), pc.mbufs, pc.cache, 0, pc.data_room, rte_socket_id());
   if (!pool_)
@@ -273,6 +274,10 @@ TargetCounters Engine::target_totals(uint32_t target) const {
     t.packets += c.packets, t.bytes += c.bytes;
   }
   return t;
+}
+
+uint64_t Engine::now_ns() const {
+  return clock_ms_ ? clock_ms_() * 1000000ull : uint64_t(double(rte_get_tsc_cycles() - start_tsc_) * ns_per_tsc_);
 }
 
 uint32_t Engine::now_ms() const {

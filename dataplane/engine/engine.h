@@ -26,6 +26,9 @@ namespace sysplex::dp {
 
 inline constexpr uint16_t kBurst = 32;
 struct Verdict;  // worker.cc
+namespace esp {
+struct SaRuntime;
+}
 inline constexpr unsigned kMaxWorkers = kMaxWorkerSlots;
 inline constexpr uint16_t kNoQueue = 0xffff;
 
@@ -69,6 +72,7 @@ struct alignas(64) WorkerSlot {
   std::unique_ptr<TargetCounters[]> per_target;   // kMaxTargetIds
   uint64_t last_drain_tsc = 0;
   uint32_t now_ms = 0;         // the engine clock at the start of this poll
+  uint64_t now_ns = 0;         // the TSC in ns at the start of this poll (SA lifetimes)
   uint32_t last_sweep_ms = 0;  // connection aging: the clock at the last poll, and buckets owed
   uint64_t sweep_credit = 0;   //   x kSweepPeriodMs
   unsigned lcore = 0;          // for displays
@@ -112,6 +116,8 @@ class Engine {
   // with their own (read once per poll); by default it is the TSC.
   uint32_t now_ms() const;
   void set_clock(uint64_t (*clock_ms)()) { clock_ms_ = clock_ms; }
+  // The same clock in nanoseconds, as workers give it to the ESP library (SA lifetimes).
+  uint64_t now_ns() const;
   CounterTotals totals() const;
   const WorkerCounters& worker_counters(unsigned slot) const { return slots_[slot].counters; }
   void set_worker_lcore(unsigned slot, unsigned lcore) { slots_[slot].lcore = lcore; }
@@ -157,6 +163,10 @@ class Engine {
   void decapsulate(unsigned slot, const Snapshot& s, rte_mbuf* m, const PacketDesc& d);
   void hand_to_control(unsigned slot, Exception e);
   void discard(unsigned slot, rte_mbuf* m, Drop why);
+  // IPsec stages (ipsec.cc).
+  void esp_in(unsigned slot, const Snapshot& s, rte_mbuf* m, const PacketDesc& d);
+  void esp_out(unsigned slot, const Snapshot& s, esp::SaRuntime& sa, rte_mbuf* m, const PacketDesc& d, bool routed);
+  void after_decrypt(unsigned slot, const Snapshot& s, rte_mbuf* m, uint32_t sa_id);
 
   std::string node_;
   unsigned workers_ = 0;
@@ -168,6 +178,7 @@ class Engine {
   uint64_t start_tsc_ = 0;
   uint64_t tsc_per_ms_ = 1;
   uint64_t (*clock_ms_)() = nullptr;
+  double ns_per_tsc_ = 1.0;
   rte_rcu_qsbr* qsbr_ = nullptr;
   std::vector<EnginePort> ports_;
   std::unique_ptr<WorkerSlot[]> slots_;

@@ -9,6 +9,12 @@
 
 #include "dataplane/engine/steer.h"
 
+namespace sysplex::dp::esp {
+class Sad;
+class Spd;
+struct SaRuntime;
+}  // namespace sysplex::dp::esp
+
 struct rte_lpm;
 struct rte_lpm6;
 
@@ -48,6 +54,13 @@ struct Snapshot {
   std::vector<TargetView> targets;              // by global target id
   std::vector<int32_t> service_by_id;           // stable service id -> index in services (-1: gone)
   bool adjust_mss = true;                       // ADJUSTDVIPAMSS (not NONE)
+
+  // IPsec: the inbound SAD, the SAs by dense id and the policy, owned by control's SA manager
+  // (stable while any snapshot names them). Null: no IPSEC block.
+  const esp::Sad* sad = nullptr;
+  const esp::Spd* spd = nullptr;
+  std::vector<esp::SaRuntime*> sas;
+  std::array<bool, kMaxPorts> trusted{};        // PORT TRUSTED: decrypted traffic may cross it clear
 
   Snapshot() = default;
   Snapshot(const Snapshot&) = delete;

@@ -12,13 +12,16 @@
 
 #include <cstring>
 
+#include <optional>
+
 #include "dataplane/conn/conn_table.h"
 #include "dataplane/engine/engine.h"
+#include "dataplane/engine/ipsec.h"
 #include "dataplane/parse/parse.h"
 
 namespace sysplex::dp {
 
-enum class Action : uint8_t { kDrop, kPunt, kForward, kDistribute, kLocal, kDecap };
+enum class Action : uint8_t { kDrop, kPunt, kForward, kDistribute, kLocal, kDecap, kEspIn };
 
 // What classification decided for one packet.
 struct Verdict {
@@ -71,10 +74,28 @@ bool is_tunnel(const PacketDesc& d) {
   return (d.l4_proto == kProtoGre && !(d.flags & kFlagFragment)) || (d.l4_proto == kProtoIpv6 && d.l3 == L3::kIpv6);
 }
 
-Verdict classify_v4(const Snapshot& s, const PacketDesc& d) {
-  if (const DvipaView* dv = s.find_dvipa(d.dst, false)) return classify_dvipa(s, *dv, d);
+bool is_esp(const PacketDesc& d) { return d.l4_proto == kProtoEsp || (d.flags & kFlagUdpEncapEsp); }
+
+// Traffic to this node (an address of its own or a DVIPA it has): ESP goes to its SA, NAT-T
+// keepalives end here, IKE waits for the IKE daemon; anything else in clear must pass the
+// inbound policy (after decryption it is checked against the SA it came through instead).
+std::optional<Verdict> ipsec_inbound(const Snapshot& s, const PacketDesc& d, bool decrypted) {
+  if (decrypted || !s.spd) return std::nullopt;
+  if (is_esp(d) && s.sad) return Verdict{Action::kEspIn};
+  if (d.flags & kFlagNatKeepalive) return drop(Drop::kNatKeepalive);
+  if (d.flags & kFlagNonEspMarker) return drop(Drop::kIke);
+  if (!spd_enabled(s)) return std::nullopt;
+  Drop why = spd_inbound(s, d);
+  return why == Drop::kNone ? std::nullopt : std::optional<Verdict>(drop(why));
+}
+
+Verdict classify_v4(const Snapshot& s, const PacketDesc& d, bool decrypted) {
   uint32_t dst;
   std::memcpy(&dst, d.dst, 4);
+  const DvipaView* dv = s.find_dvipa(d.dst, false);
+  if (dv || s.is_local_v4(dst))
+    if (auto v = ipsec_inbound(s, d, decrypted)) return *v;
+  if (dv) return classify_dvipa(s, *dv, d);
   if (s.is_local_v4(dst)) return is_tunnel(d) ? Verdict{Action::kDecap} : punt();
   if (d.flags & (kFlagBroadcastMac | kFlagMulticastMac)) return drop(Drop::kNotForUs);
   uint32_t nh = 0;
@@ -82,8 +103,11 @@ Verdict classify_v4(const Snapshot& s, const PacketDesc& d) {
   return route_hop(s, nh, d.ttl);
 }
 
-Verdict classify_v6(const Snapshot& s, const PacketDesc& d) {
-  if (const DvipaView* dv = s.find_dvipa(d.dst, true)) return classify_dvipa(s, *dv, d);
+Verdict classify_v6(const Snapshot& s, const PacketDesc& d, bool decrypted) {
+  const DvipaView* dv = s.find_dvipa(d.dst, true);
+  if (dv || s.is_local_v6(d.dst))
+    if (auto v = ipsec_inbound(s, d, decrypted)) return *v;
+  if (dv) return classify_dvipa(s, *dv, d);
   if (s.is_local_v6(d.dst)) return is_tunnel(d) ? Verdict{Action::kDecap} : punt();
   if (is_nd_multicast(d.dst)) return punt();
   if (d.dst[0] == 0xff || (d.dst[0] == 0xfe && (d.dst[1] & 0xc0) == 0x80)) return drop(Drop::kNotForUs);
@@ -98,12 +122,12 @@ bool for_this_port(const PacketDesc& d, const uint8_t* f, const PortView& p) {
   return (d.flags & (kFlagBroadcastMac | kFlagMulticastMac)) || std::memcmp(f, p.mac.data(), 6) == 0;
 }
 
-Verdict classify(const Snapshot& s, const PacketDesc& d, const uint8_t* f, uint16_t port) {
+Verdict classify(const Snapshot& s, const PacketDesc& d, const uint8_t* f, uint16_t port, bool decrypted = false) {
   if (d.l3 == L3::kArp) return punt();
-  if (!for_this_port(d, f, s.ports[port])) return drop(Drop::kNotForUs);
+  if (!decrypted && !for_this_port(d, f, s.ports[port])) return drop(Drop::kNotForUs);
   switch (d.l3) {
-    case L3::kIpv4: return classify_v4(s, d);
-    case L3::kIpv6: return classify_v6(s, d);
+    case L3::kIpv4: return classify_v4(s, d, decrypted);
+    case L3::kIpv6: return classify_v6(s, d, decrypted);
     default: return drop(Drop::kUnsupportedEthertype);
   }
 }
@@ -176,12 +200,18 @@ void Engine::act(unsigned slot, const Snapshot& s, const Verdict& v, rte_mbuf* m
   WorkerCounters& c = ws.counters;
   switch (v.action) {
     case Action::kForward: {
+      if (spd_enabled(s)) {  // forwarded traffic passes the outbound policy as ROUTED
+        OutboundPolicy pol = spd_outbound(s, d, true);
+        if (pol.drop != Drop::kNone) return discard(slot, m, pol.drop);
+        if (pol.sa) return esp_out(slot, s, *pol.sa, m, d, true);
+      }
       const NextHop& nh = s.next_hops[v.next_hop];
       rewrite_for_next_hop(rte_pktmbuf_mtod(m, uint8_t*), d, nh, s.ports[nh.port]);
       ++c.forwarded;
       c.tx_pkts += rte_eth_tx_buffer(ports_[nh.port].port_id, uint16_t(slot), ws.txbuf[nh.port], m);
       return;
     }
+    case Action::kEspIn: return esp_in(slot, s, m, d);
     case Action::kDistribute:
       if (!ws.conns) return discard(slot, m, Drop::kNoReadyTarget);
       return distribute(slot, s, *v.dvipa, v.service, m, d, key, h);
@@ -217,9 +247,39 @@ void Engine::process_local(unsigned slot, const Snapshot& s, rte_mbuf** pkts, ui
         if (encap::clamp_mss(f + d.l4_off, uint32_t(d.l3_off + d.l3_len - d.l4_off), max)) ++ws.counters.mss_clamped;
       }
     }
+    if (ip && spd_enabled(s)) {  // the node's own traffic passes the outbound policy as LOCAL
+      OutboundPolicy pol = spd_outbound(s, d, false);
+      if (pol.drop != Drop::kNone) {
+        discard(slot, m, pol.drop);
+        continue;
+      }
+      if (pol.sa) {
+        esp_out(slot, s, *pol.sa, m, d, false);
+        continue;
+      }
+    }
     ++ws.counters.forwarded;
     ws.counters.tx_pkts += rte_eth_tx_buffer(ports_[local_bound_].port_id, uint16_t(slot), ws.txbuf[local_bound_], m);
   }
+}
+
+// A packet decrypted by an inbound SA: parsed again, checked against the policy (a PROTECT rule
+// naming that SA must admit it) and handled as if it had arrived in clear.
+void Engine::after_decrypt(unsigned slot, const Snapshot& s, rte_mbuf* m, uint32_t sa_id) {
+  PacketDesc d;
+  const uint8_t* f = rte_pktmbuf_mtod(m, const uint8_t*);
+  if (parse_frame(f, rte_pktmbuf_data_len(m), d, true) != Drop::kNone || d.l3 == L3::kArp) return discard(slot, m, Drop::kBadInner);
+  if (Drop why = spd_decrypted(s, d, sa_id); why != Drop::kNone) return discard(slot, m, why);
+  d.flags |= kFlagDecrypted;
+  Verdict v = classify(s, d, f, 0, true);
+  WorkerSlot& ws = slots_[slot];
+  conn::ConnKey key{};
+  conn::ConnHash h{};
+  if (v.action == Action::kDistribute && ws.conns) {
+    key = conn::make_key(d.src, d.dst, d.l3 == L3::kIpv6, d.sport, d.dport, kProtoTcp);
+    h = ws.conns->hash(key);
+  }
+  act(slot, s, v, m, d, key, h);
 }
 
 void Engine::send_for_control(const EnginePort& p) {
@@ -249,6 +309,7 @@ unsigned Engine::poll(unsigned slot) {
   const Snapshot* s = snap_.load(std::memory_order_acquire);
   uint64_t now = rte_rdtsc();
   ws.now_ms = clock_ms_ ? uint32_t(clock_ms_()) : uint32_t((now - start_tsc_) / tsc_per_ms_);
+  ws.now_ns = clock_ms_ ? clock_ms_() * 1000000ull : uint64_t(double(now - start_tsc_) * ns_per_tsc_);
   unsigned total = 0;
   rte_mbuf* pkts[kBurst];
   for (uint16_t pi = 0; pi < ports_.size(); ++pi) {

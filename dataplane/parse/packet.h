@@ -23,6 +23,7 @@ enum PktFlag : uint16_t {
   kFlagBroadcastMac = 1 << 8,
   kFlagMulticastMac = 1 << 9,  // group address other than broadcast
   kFlagGreKey = 1 << 10,       // GRE key present (RFC 2890): gre_key is filled
+  kFlagDecrypted = 1 << 11,    // not the parser's: the worker marks a packet an SA decrypted
 };
 
 struct PacketDesc {
