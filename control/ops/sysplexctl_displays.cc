@@ -245,6 +245,40 @@ Result<std::string> format_messages(const Json& data) {
   return rows_table(*rows, kMessages);
 }
 
+constexpr Field kIpsecSa[] = {
+    {"NAME", "name"},   {"SPI", "spi"},     {"DIR", "dir"},         {"ORIGIN", "origin"},   {"MODE", "mode"},
+    {"ALG", "alg"},     {"ENGINE", "engine"}, {"LOCAL", "local"},   {"REMOTE", "remote"},   {"ENCAP", "encap"},
+    {"PACKETS", "packets", R}, {"BYTES", "bytes", R}, {"DROPPED", "dropped", R}, {"AUTHFAIL", "auth_failed", R},
+    {"REPLAYED", "replayed", R}, {"STATE", "state"},
+};
+
+Result<std::string> format_ipsec_sa(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "sa");
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::string("no SAs installed\n");
+  return rows_table(*rows, kIpsecSa);
+}
+
+constexpr Field kIpsecPolicy[] = {
+    {"SRC", "src"}, {"DST", "dst"}, {"PROTO", "proto"}, {"PORTS", "ports"}, {"DIRECTION", "direction"},
+    {"ROUTING", "routing"}, {"ACTION", "action"}, {"SA", "sa"},
+};
+
+Result<std::string> format_ipsec_policy(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "rule");
+  if (!rows) return rows.error();
+  std::string head = "IPsec: " + cell_text(member(data, "ipsec")) + "\n";
+  return rows->empty() ? head : head + "\n" + rows_table(*rows, kIpsecPolicy);
+}
+
+constexpr Field kCrypto[] = {{"ALG", "alg"}, {"ENGINE", "engine"}, {"WHY", "why"}};
+
+Result<std::string> format_crypto(const Json& data) {
+  Result<Json> rows = indexed_rows(data, "alg");
+  if (!rows) return rows.error();
+  return "intel-ipsec-mb: " + cell_text(member(data, "ipsecmb")) + "\n\n" + rows_table(*rows, kCrypto);
+}
+
 // An operator command's reply: {"ok": "yes", "result": text} or {"ok": "no", "error": text}.
 Result<std::string> format_op(const Json& data) {
   const Json& ok = member(data, "ok");
@@ -270,6 +304,10 @@ constexpr Display kDisplays[] = {
     {"targetcache", true, format_targetcache, {}},
     {"monitor", true, format_monitor, {}},
     {"messages", true, format_messages, {}},
+    {"ipsec_sa", true, format_ipsec_sa, {}},
+    {"ipsec_drops", true, nullptr, {}, "[name=SA]"},
+    {"ipsec_policy", true, format_ipsec_policy, {}},
+    {"crypto", true, format_crypto, {}},
     {"join", true, format_op, {}, {}, true},
     {"leave", true, format_op, {}, {}, true},
     {"hold-buffers", true, format_op, {}, "N", true},

@@ -168,7 +168,8 @@ TEST(SysplexctlFormat, RegistryAndCommands) {
   for (const Display& d : displays()) names.push_back(d.name);
   EXPECT_EQ(names, (std::vector<std::string_view>{"nodes", "ports", "counters", "drops", "lcores", "neighbors",
                                                   "pool", "routes", "vipadcfg", "vipadyn", "vdpt", "vcrt", "viparoute",
-                                                  "targetcache", "monitor", "messages", "join", "leave", "hold-buffers",
+                                                  "targetcache", "monitor", "messages", "ipsec_sa", "ipsec_drops", "ipsec_policy",
+                                                  "crypto", "join", "leave", "hold-buffers",
                                                   "release-buffers"}));
   EXPECT_FALSE(find_display("nodes")->per_node);
   EXPECT_TRUE(find_display("ports")->per_node);

@@ -224,6 +224,7 @@ int cmd_pool(const char*, const char* params, rte_tel_data* d) {
 
 void register_distributor_telemetry();  // telemetry_dist.cc
 void register_autonomics_telemetry();   // telemetry_autonomics.cc
+void register_ipsec_telemetry();        // telemetry_ipsec.cc
 
 std::vector<node::Node*>& telemetry_nodes() {
   static std::vector<node::Node*> nodes;  // written once before telemetry can call in
@@ -291,6 +292,7 @@ void register_telemetry(const std::vector<node::Node*>& nodes) {
   rte_telemetry_register_cmd("/sysplexd/routes", cmd_routes, "Connected and static routes with next hops. Parameter: node");
   register_distributor_telemetry();
   register_autonomics_telemetry();
+  register_ipsec_telemetry();
   rte_telemetry_register_cmd("/sysplexd/op", cmd_op, "Operator command. Parameters: node,verb[,args] (join, leave, ...)");
 }
 
