@@ -95,6 +95,21 @@ void Distributor::set_wlm_weight(const IpAddr& xcf, uint8_t weight) {
   t.wlm_weight = weight;
 }
 
+void Distributor::set_rebuilding(const IpAddr& dvipa, bool on) {
+  if (on == bool(rebuilding_.count(dvipa))) return;
+  if (on)
+    rebuilding_.insert(dvipa);
+  else
+    rebuilding_.erase(dvipa);
+  dirty_ = true;
+}
+
+std::optional<uint16_t> Distributor::service_id(const IpAddr& dvipa, uint16_t port) const {
+  auto it = runtimes_.find({dvipa, port});
+  if (it == runtimes_.end()) return std::nullopt;
+  return it->second->id;
+}
+
 void Distributor::set_members(std::vector<IpAddr> xcf) {
   std::sort(xcf.begin(), xcf.end());
   if (xcf == members_) return;
@@ -261,6 +276,7 @@ void Distributor::fill(dp::Snapshot& s, const PathResolver& resolve) {
     std::copy(a.dvipa.addr.bytes.begin(), a.dvipa.addr.bytes.end(), v.addr.begin());
     v.v6 = a.dvipa.addr.v6;
     v.epoch = a.epoch;
+    v.rebuilding = rebuilding_.count(a.dvipa.addr) > 0;
     v.roles = uint8_t((a.owned ? dp::kDvipaOwned : 0) | (a.target ? dp::kDvipaTarget : 0));
     v.first_range = uint16_t(s.ranges.size());
     uint16_t index = uint16_t(s.dvipas.size());

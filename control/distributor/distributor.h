@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,10 @@ class Distributor {
   void update_responsiveness(const dp::Engine& engine);
   // Group members' XCF addresses (DESTIP ALL); without a group, the nodes that reported.
   void set_members(std::vector<IpAddr> xcf);
+  // A DVIPA just taken over waits for its targets' connection reports (see DvipaView::rebuilding).
+  void set_rebuilding(const IpAddr& dvipa, bool on);
+  // The stable row id of a DVIPA:port (what connection entries name), if it is distributed.
+  std::optional<uint16_t> service_id(const IpAddr& dvipa, uint16_t port) const;
 
   // Whether the next snapshot must change (inputs changed since the last fill).
   bool dirty() const { return dirty_; }
@@ -139,6 +144,7 @@ class Distributor {
   std::map<IpAddr, uint32_t> ids_;
   std::map<IpAddr, Listener> listeners_;
   std::vector<IpAddr> members_;
+  std::set<IpAddr> rebuilding_;
   std::map<std::pair<IpAddr, uint16_t>, std::unique_ptr<Runtime>> runtimes_;
   std::vector<std::unique_ptr<Runtime>> retired_;
   std::vector<std::unique_ptr<dist::Selector>> retired_selectors_;

@@ -155,6 +155,10 @@ void Node::on_group_message(const group::Peer& from, const channel::Message& m) 
     for (const auto& c : e->connections)
       keys.push_back(conn::make_key(c.src.bytes.data(), c.dst.bytes.data(), c.src.v6, c.sport, c.dport, c.proto));
     on_connections_ended(keys);
+  } else if (const auto* q = std::get_if<channel::BulkConnectionRequest>(&m)) {
+    on_bulk_request(from, *q);
+  } else if (const auto* b = std::get_if<channel::BulkConnectionReport>(&m)) {
+    on_bulk_report(from, *b);
   } else if (std::holds_alternative<channel::Heartbeat>(m)) {
     for (const auto& x : from.xcf) dist_->set_wlm_weight(x, from.weight);
     std::vector<IpAddr> members;

@@ -110,16 +110,14 @@ Status Node::init(unsigned workers, bool keylog) {
     int port = n.port.empty() ? port_for(n.addr) : engine_->port_index(n.port);
     neighbors_[n.addr] = Neighbor{n.mac.bytes, port < 0 ? 0 : port, true, 0};
   }
-  dist_->set_activations(static_activations());
   if (Status st = init_routes(); !st) return st;
   if (profile_.tap)
     if (Status st = init_tap(); !st) return st;
   if (Status st = init_group(); !st) return st;
+  join_locally();
   // Without CAP_NET_ADMIN there are no destroy events; the periodic connection scan still works.
   if (!dist_->activations().empty())
     if (auto w = distributor::DestroyWatch::open(); w) destroy_watch_.emplace(std::move(*w));
-  join_locally();
-  rebuild_snapshot();
   return ok_status();
 }
 
@@ -159,9 +157,17 @@ void Node::sync_tap_addresses() {
 
 void Node::set_activations(std::vector<distributor::DvipaActivation> a) {
   std::lock_guard<std::mutex> lock(display_mu_);
+  apply_activations(std::move(a));
+}
+
+// A DVIPA that became this node's is announced and, if distributed, rebuilt from the targets'
+// reports; the snapshot goes first so the new DVIPA:port rows (and their ids) exist.
+void Node::apply_activations(std::vector<distributor::DvipaActivation> a) {
+  std::vector<distributor::DvipaActivation> before = dist_->activations();
   dist_->set_activations(std::move(a));
   sync_tap_addresses();
-  dirty_ = true;
+  rebuild_snapshot();
+  activations_changed(before);
 }
 
 bool Node::is_ours(const IpAddr& a) const {
@@ -247,6 +253,7 @@ void Node::poll() {
   poll_routes();
   run_monitor();
   poll_sa_events();
+  poll_rebuilds();
   if (now >= next_refresh_ms_) {
     dist_->update_responsiveness(*engine_);
     dirty_ = true;  // report ages and target paths are re-evaluated on this beat
@@ -261,9 +268,7 @@ void Node::join_locally() {
   in_group_ = true;
   start_target_cache();
   monitor_ = std::make_unique<monitor::Monitor>(name(), profile_.global.monitor, int64_t(clock_()));
-  dist_->set_activations(static_activations());
-  sync_tap_addresses();
-  dirty_ = true;
+  apply_activations(static_activations());
 }
 
 // Leaving deletes this node's DVIPAs (backups take them over) and keeps its VIPADYNAMIC
@@ -277,9 +282,7 @@ void Node::leave_locally(const std::string& why) {
     a.target = false;
     none.push_back(a);
   }
-  dist_->set_activations(std::move(none));
-  sync_tap_addresses();
-  dirty_ = true;
+  apply_activations(std::move(none));
   note("left the group (" + why + "); VIPADYNAMIC definitions kept");
 }
 

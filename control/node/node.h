@@ -20,6 +20,7 @@
 #include "config/result.h"
 #include "control/distributor/distributor.h"
 #include "control/distributor/sockets.h"
+#include "control/channel/bulk.h"
 #include "control/group/link.h"
 #include "control/monitor/monitor.h"
 #include "control/sa/sa_manager.h"
@@ -41,6 +42,9 @@ struct ControlCounters {
   uint64_t listener_scans = 0, listener_scan_errors = 0;
   uint64_t ended_reported = 0;  // connections this node reported ended (as a target)
   uint64_t cache_refreshes = 0; // VIPAROUTE target cache refreshes
+  uint64_t announcements = 0;   // gratuitous ARPs / unsolicited NAs for DVIPAs that moved here
+  uint64_t connections_adopted = 0;  // connection entries rebuilt from targets' reports
+  uint64_t bulk_reports_sent = 0;    // as a target: answers to a new distributor
   uint64_t snapshots = 0;
 };
 
@@ -87,6 +91,8 @@ class Node {
 
   // Ownership and target roles of DVIPAs (static from the profile until the group decides them).
   void set_activations(std::vector<distributor::DvipaActivation> a);
+  // The same from the control thread itself (the caller holds the display lock).
+  void apply_activations(std::vector<distributor::DvipaActivation> a);
   // Replaces the local kernel as the source of listener readiness (tests).
   void set_listener_scan(ListenerScan scan) { listener_scan_ = std::move(scan); }
   // Listener reports from other targets (the group channel delivers them).
@@ -129,6 +135,15 @@ class Node {
   void poll_routes();
   monitor::CheckInput check_input() const;
   void run_monitor();
+  void announce(const IpAddr& dvipa);
+  void activations_changed(const std::vector<distributor::DvipaActivation>& before);
+  void start_rebuild(const IpAddr& dvipa, uint32_t epoch);
+  std::vector<channel::ConnTuple> local_connections(const IpAddr& dvipa) const;
+  void adopt_connections(const std::string& target_node, const IpAddr& dvipa, const std::vector<channel::ConnTuple>& conns);
+  void on_bulk_request(const group::Peer& from, const channel::BulkConnectionRequest& r);
+  void on_bulk_report(const group::Peer& from, channel::BulkConnectionReport r);
+  void finish_rebuild(size_t i, const std::string& why);
+  void poll_rebuilds();
   void join_locally();
   void leave_locally(const std::string& why);
   void run_operator_commands();
@@ -173,6 +188,15 @@ class Node {
   std::unique_ptr<group::GroupLink> link_;
   std::unique_ptr<sa::SaManager> sas_;
   uint64_t next_sa_events_ms_ = 0;
+  struct Rebuild {  // a takeover waiting for its targets' connection reports
+    IpAddr dvipa;
+    uint64_t request_id = 0;
+    uint64_t deadline_ms = 0;
+    std::set<std::string> waiting;
+    std::map<std::string, channel::BulkCollector> collectors;
+  };
+  std::vector<Rebuild> rebuilds_;
+  uint32_t rebuild_seq_ = 0;
   std::unique_ptr<routesource::StaticRouteSource> static_routes_;
   std::unique_ptr<routesource::NetlinkRouteSource> kernel_routes_;
   std::unique_ptr<routesource::CompositeRouteSource> routes_;

@@ -138,6 +138,43 @@ rte_mbuf* build_arp_request(rte_mempool* pool, const Mac& our_mac, uint32_t send
   return m;
 }
 
+rte_mbuf* build_gratuitous_arp(rte_mempool* pool, const Mac& our_mac, uint32_t addr_be) {
+  return build_arp_request(pool, our_mac, addr_be, addr_be, 0);
+}
+
+rte_mbuf* build_unsolicited_na(rte_mempool* pool, const Mac& our_mac, const uint8_t* addr) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool);
+  if (!m) return nullptr;
+  constexpr uint16_t kLen = 14 + 40 + 32;
+  auto* f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kLen));
+  if (!f) {
+    rte_pktmbuf_free(m);
+    return nullptr;
+  }
+  std::memset(f, 0, kLen);
+  static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  static constexpr uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
+  std::memcpy(f, kAllNodesMac, 6);
+  std::memcpy(f + 6, our_mac.data(), 6);
+  dp::store_be16(f + 12, dp::kEtherIpv6);
+  uint8_t* ip = f + 14;
+  ip[0] = 0x60;
+  dp::store_be16(ip + 4, 32);
+  ip[6] = dp::kProtoIcmpv6;
+  ip[7] = 255;
+  std::memcpy(ip + 8, addr, 16);
+  std::memcpy(ip + 24, kAllNodes, 16);
+  uint8_t* l4 = ip + 40;
+  l4[0] = kNdAdvert;
+  dp::store_be32(l4 + 4, 0x20000000u);  // Override, not solicited
+  std::memcpy(l4 + 8, addr, 16);
+  l4[24] = 2;  // target link-layer address option
+  l4[25] = 1;
+  std::memcpy(l4 + 26, our_mac.data(), 6);
+  dp::store_be16(l4 + 2, dp::l4_checksum_v6(ip + 8, ip + 24, dp::kProtoIcmpv6, l4, 32));
+  return m;
+}
+
 rte_mbuf* build_ns(rte_mempool* pool, const Mac& our_mac, const uint8_t* source, const uint8_t* target) {
   rte_mbuf* m = rte_pktmbuf_alloc(pool);
   if (!m) return nullptr;

@@ -25,6 +25,11 @@ bool ns_to_na(rte_mbuf* m, const dp::PacketDesc& d, const Mac& our_mac);
 // Builds a broadcast ARP request (who-has `target` tell `sender`).
 rte_mbuf* build_arp_request(rte_mempool* pool, const Mac& our_mac, uint32_t sender_be, uint32_t target_be,
                             uint16_t vlan);
+// A gratuitous ARP announcing that `addr` is at `our_mac` (a request with sender = target = addr,
+// broadcast), sent when a DVIPA moves here so neighbours update their caches at once.
+rte_mbuf* build_gratuitous_arp(rte_mempool* pool, const Mac& our_mac, uint32_t addr_be);
+// An unsolicited neighbour advertisement (RFC 4861 7.2.6: override, to all nodes) for `addr`.
+rte_mbuf* build_unsolicited_na(rte_mempool* pool, const Mac& our_mac, const uint8_t* addr);
 // Builds a multicast neighbour solicitation for `target` from `source`.
 rte_mbuf* build_ns(rte_mempool* pool, const Mac& our_mac, const uint8_t* source, const uint8_t* target);
 // The target address of a neighbour solicitation/advertisement and its link-layer option, if any.

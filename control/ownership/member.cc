@@ -14,16 +14,19 @@ using std::chrono::milliseconds;
 Status invalid(std::string message) { return make_error(Errc::kInvalidArgument, std::move(message)); }
 
 Status check_profile(const config::Profile& p) {
-  if (!is_system_name(p.node_name)) return invalid("node name '" + p.node_name + "' must be 1-8 of A-Z, 0-9, @, # and $");
-  if (!is_system_name(p.group.name)) return invalid("group name '" + p.group.name + "' must be 1-8 of A-Z, 0-9, @, # and $");
+  const char* kRule = "' must be 1-8 of A-Z, 0-9, @, # and $";
+  if (!is_system_name(p.node_name)) return invalid("node name '" + p.node_name + kRule);
+  if (!is_system_name(p.group.name)) return invalid("group name '" + p.group.name + kRule);
   if (p.store.lease_ms == 0) return invalid("the store lease must be positive");
-  if (p.group.heartbeat_ms == 0 || p.group.miss_count == 0) return invalid("heartbeat_ms and miss_count must be positive");
+  if (p.group.heartbeat_ms == 0 || p.group.miss_count == 0)
+    return invalid("heartbeat_ms and miss_count must be positive");
   if (p.node_addrs.size() > kMaxMemberAddrs)
     return invalid("at most " + std::to_string(kMaxMemberAddrs) + " NODEADDRs fit a member record, not " +
                    std::to_string(p.node_addrs.size()));
   size_t n = p.vipadynamic.defines.size() + p.vipadynamic.backups.size();
   if (n > kMaxMemberDvipas)
-    return invalid("at most " + std::to_string(kMaxMemberDvipas) + " VIPADEFINE/VIPABACKUP DVIPAs, not " + std::to_string(n));
+    return invalid("at most " + std::to_string(kMaxMemberDvipas) + " VIPADEFINE/VIPABACKUP DVIPAs, not " +
+                   std::to_string(n));
   std::set<IpAddr> seen;
   for (const auto& d : p.vipadynamic.defines)
     if (!seen.insert(d.dvipa.addr).second) return invalid("DVIPA " + to_string(d.dvipa.addr) + " is defined twice");
@@ -44,6 +47,11 @@ Options resolve(Options o, const config::Profile& p) {
   if (o.backoff_max_ms == 0) o.backoff_max_ms = std::max(o.backoff_min_ms, lease / 6);
   if (o.max_store_calls == 0) o.max_store_calls = 1;
   return o;
+}
+
+OutReason out_reason(LeaveCause c) {
+  if (c == LeaveCause::kOperator) return OutReason::kOperatorLeave;
+  return c == LeaveCause::kAutonomics ? OutReason::kAutonomicsLeave : OutReason::kShutdown;
 }
 
 bool distributed(const config::Profile& p, const IpAddr& dvipa) {
@@ -135,6 +143,7 @@ Status GroupMember::handle(const Request& r) {
       if (join_ == JoinState::kLeaving) return precondition(node_ + " is already leaving group " + group_name_);
       auto_join_ = join_requested_ = false;
       if (join_ != JoinState::kOut) begin_leave(r.cause);
+      if (join_ == JoinState::kOut && out_ == OutReason::kLeaseLost) out_ = out_reason(r.cause);  // no rejoin
       return ok_status();
     case RequestKind::kQuiesce:
     case RequestKind::kResume: {
@@ -447,9 +456,7 @@ void GroupMember::finish_leave() {
   lease_ = 0;
   renewed_at_ = 0;
   join_ = JoinState::kOut;
-  out_ = leave_cause_ == LeaveCause::kOperator   ? OutReason::kOperatorLeave
-         : leave_cause_ == LeaveCause::kAutonomics ? OutReason::kAutonomicsLeave
-                                                   : OutReason::kShutdown;
+  out_ = out_reason(leave_cause_);
   phase_ = MemberPhase::kJoining;
   auto_join_ = join_requested_ = false;
   member_dirty_ = false;

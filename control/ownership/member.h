@@ -25,19 +25,20 @@
 //    DVIPA only once it has been owned in the group (its epoch exists), as a plain z/OS VIPABACKUP
 //    does not create a DVIPA its VIPADEFINE owner never activated (Options::backup_activates_unowned
 //    gives the VIPABACKUP MOVEABLE form's behaviour instead).
-//  - Takeover: a DVIPA is vacant when its ownership record is gone, its owner's member record is
-//    gone (left), or its owner failed: no heartbeat for miss_count x heartbeat_ms (counted from the
-//    later of the last heartbeat and when this node first saw that member's record), or its record
-//    belongs to a previous incarnation or lease. Silence counts only from an owner this node heard
-//    after it first saw the owner's current record: one that claimed since it was last heard reached
-//    the store, so its silence is a channel partition and is left to its lease (two live nodes that
-//    cannot hear each other never take a DVIPA from each other in turns). The live candidates (members whose record lists the
-//    DVIPA, not deactivated, not leaving, not failed) rank VIPADEFINE owners first, then VIPABACKUP
-//    by rank (254 first), ties by node name (alphabetical first). The candidate at position p claims
-//    once p x takeover_grace has passed since it saw the vacancy, so the best claims at once and the
-//    next ones only if the better ones have not (they may be dead too). A claim is a CAS against the
-//    ownership and epoch records as last read, writing the record under this node's lease and the
-//    epoch + 1; a lost CAS returns the records as they are, so the next decision uses them.
+//  - Takeover: a DVIPA is vacant when its ownership record is gone, its owner's member record is gone
+//    (left), or its owner failed: no heartbeat for miss_count x heartbeat_ms (counted from the later
+//    of the last heartbeat and when this node first saw that member's record), or its record belongs
+//    to a previous incarnation or lease. Silence counts only from an owner this node heard after it
+//    first saw the owner's current record: one that claimed since it was last heard reached the
+//    store, so its silence is a channel partition and is left to its lease (two live nodes that
+//    cannot hear each other never take a DVIPA from each other in turns). The live candidates
+//    (members whose record lists the DVIPA, not deactivated, not leaving, not failed) rank VIPADEFINE
+//    owners first, then VIPABACKUP by rank (254 first), ties by node name (alphabetical first). The
+//    candidate at position p claims once p x takeover_grace has passed since it saw the vacancy, so
+//    the best claims at once and the next ones only if the better ones have not (they may be dead
+//    too). A claim is a CAS against the ownership and epoch records as last read, writing the record
+//    under this node's lease and the epoch + 1; a lost CAS returns the records as they are, so the
+//    next decision uses them.
 //  - Fencing: the node acts as owner only while its view of the store (its own claim, a read or a
 //    watch event) names it under its current lease, and its lease is alive: a view showing another
 //    owner deactivates at once; not renewing the lease for lease_ms - fence_margin (counted from the

@@ -161,8 +161,8 @@ void GroupMember::claim(Dvipa& d, const OwnerEntry* o, ClaimReason reason) {
   std::string okey = keys_.owner(addr), ekey = keys_.epoch(addr);
   store::Txn t;
   t.compare = {unchanged(okey, o ? &o->mod_revision : nullptr), unchanged(ekey, e ? &e->mod_revision : nullptr)};
-  t.success = {store::Op::put(okey, encode(OwnerRecord{node_, incarnation_, next, d.origin, d.moveable, reason}), lease_),
-               store::Op::put(ekey, encode_counter(next))};
+  OwnerRecord rec{node_, incarnation_, next, d.origin, d.moveable, reason};
+  t.success = {store::Op::put(okey, encode(rec), lease_), store::Op::put(ekey, encode_counter(next))};
   t.failure = {store::Op::get(okey), store::Op::get(ekey)};
   ++counters_.claims;
   auto r = store_.txn(t);

@@ -103,7 +103,10 @@ class Schedule {
         x.front->next_txn = chance(50) ? testing::FlakyStore::TxnFault::kUnknownApplied
                                        : testing::FlakyStore::TxnFault::kUnknownNotApplied;
         break;
-      case 15: x.join_ready = !x.join_ready, x.pending.push_back(chance(50) ? Request::quiesce() : Request::resume()); break;
+      case 15:
+        x.join_ready = !x.join_ready;
+        x.pending.push_back(chance(50) ? Request::quiesce() : Request::resume());
+        break;
     }
   }
 

@@ -125,8 +125,9 @@ std::pair<DvipaStatus, std::string> GroupMember::status_of(const Dvipa& d, const
   if (join_ != JoinState::kMember)
     return {DvipaStatus::kInactive, detail_.empty() ? std::string(to_string(out_)) : detail_};
   if (fenced())
-    return {DvipaStatus::kInactive, "self-fenced: the lease was not renewed since " + std::to_string(renewed_at_) + " ms"};
-  if (d.role == Role::kMoving) return {DvipaStatus::kMoving, (other_owner ? "moved to " + owner + "; " : "") + kServing};
+    return {DvipaStatus::kInactive, "self-fenced: no lease renewal since " + std::to_string(renewed_at_) + " ms"};
+  if (d.role == Role::kMoving)
+    return {DvipaStatus::kMoving, (other_owner ? "moved to " + owner + "; " : "") + kServing};
   if (d.takeback && other_owner && d.moveable == config::Moveable::kWhenIdle)
     return {DvipaStatus::kMoving, "takeback from " + owner + " when idle (MOVEABLE WHENIDLE)"};
   return {DvipaStatus::kBackup, ""};

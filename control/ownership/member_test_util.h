@@ -324,11 +324,13 @@ inline void Sim::check_believers(const IpAddr& d, const std::optional<OwnerRecor
   for (const auto& name : believers(d)) {
     const DvipaRow& r = row(name, d);
     ASSERT_TRUE(epochs.insert(r.acting_epoch).second) << to_string(d) << ": two owners at epoch " << r.acting_epoch;
-    ASSERT_TRUE(revisions.insert(r.claim_revision).second) << to_string(d) << ": two owners at revision " << r.claim_revision;
+    ASSERT_TRUE(revisions.insert(r.claim_revision).second)
+        << to_string(d) << ": two owners at revision " << r.claim_revision;
     auto [it, fresh] = epoch_holder_.try_emplace({d, r.acting_epoch}, name);
     ASSERT_EQ(it->second, name) << to_string(d) << " epoch " << r.acting_epoch << " held by two nodes";
     if (name == stepped) {  // a node not stepped since a clock jump is like a paused process
-      ASSERT_LT(now(), nodes_.at(name).m->state().fence_at_ms) << name << " acts on " << to_string(d) << " past its fence";
+      ASSERT_LT(now(), nodes_.at(name).m->state().fence_at_ms)
+          << name << " acts on " << to_string(d) << " past its fence";
     }
     if (rec) {
       ASSERT_LE(r.acting_epoch, rec->epoch) << name << " acts above the store's epoch for " << to_string(d);

@@ -19,12 +19,15 @@ MemberRecord sample_member() {
   m.phase = MemberPhase::kActive;
   m.quiesced = true;
   m.addrs = {ip("198.18.0.1"), ip("2001:db8::1")};
-  m.dvipas = {MemberDvipa{Prefix{ip("198.19.0.10"), 24}, Origin::kDefine, 0, config::Moveable::kWhenIdle, false, true},
-              MemberDvipa{Prefix{ip("2001:db8::10"), 128}, Origin::kBackup, 254, config::Moveable::kImmediate, true, false}};
+  using config::Moveable;
+  m.dvipas = {MemberDvipa{Prefix{ip("198.19.0.10"), 24}, Origin::kDefine, 0, Moveable::kWhenIdle, false, true},
+              MemberDvipa{Prefix{ip("2001:db8::10"), 128}, Origin::kBackup, 254, Moveable::kImmediate, true, false}};
   return m;
 }
 
-OwnerRecord sample_owner() { return OwnerRecord{"SYS1", 3, 42, Origin::kBackup, config::Moveable::kWhenIdle, ClaimReason::kTakeback}; }
+OwnerRecord sample_owner() {
+  return OwnerRecord{"SYS1", 3, 42, Origin::kBackup, config::Moveable::kWhenIdle, ClaimReason::kTakeback};
+}
 
 TEST(OwnershipKeys, NameAndParseBack) {
   Keys k("/sysplex/", "EZBTCPCS");
@@ -39,7 +42,8 @@ TEST(OwnershipKeys, NameAndParseBack) {
   EXPECT_EQ(k.parse(k.member("SYS$1")).node, "SYS$1");
   EXPECT_EQ(k.parse(k.incarnation("SYS1")).kind, Keys::Kind::kIncarnation);
   EXPECT_EQ(k.parse(k.epoch(ip("198.19.0.1"))).kind, Keys::Kind::kEpoch);
-  for (const char* other : {"/sysplex/OTHER/members/SYS1", "/sysplex/EZBTCPCS/members/sys1", "/sysplex/EZBTCPCS/members/",
+  for (const char* other : {"/sysplex/OTHER/members/SYS1", "/sysplex/EZBTCPCS/members/sys1",
+                            "/sysplex/EZBTCPCS/members/",
                             "/sysplex/EZBTCPCS/owners/198.19.0.010", "/sysplex/EZBTCPCS/owners/2001:DB8::1",
                             "/sysplex/EZBTCPCS/owners/x", "/sysplex/EZBTCPCS/sa/1", "/sysplex/EZBTCPCS/members",
                             "/sysplex/EZBTCPCS/members/TOOLONGNAME"})
@@ -78,8 +82,13 @@ TEST(OwnershipRecords, GoldenBytes) {
   m.incarnation = 1;
   m.phase = MemberPhase::kJoining;
   m.addrs = {ip("198.18.0.1")};
-  m.dvipas = {MemberDvipa{Prefix{ip("198.19.0.10"), 32}, Origin::kBackup, 100, config::Moveable::kWhenIdle, true, true}};
-  EXPECT_EQ(encode(m), std::string("\x01\0\0\0\0\0\0\0\x01\x01\0\x01\x04\xc6\x12\0\x01\0\x01\x04\xc6\x13\0\x0a\x20\x02\x64\x02\x03", 29));
+  m.dvipas = {
+      MemberDvipa{Prefix{ip("198.19.0.10"), 32}, Origin::kBackup, 100, config::Moveable::kWhenIdle, true, true}};
+  // version, incarnation 1, joining, no flags, one address (198.18.0.1), one DVIPA: 198.19.0.10/32
+  // VIPABACKUP rank 100 WHENIDLE, deactivated and distributed.
+  EXPECT_EQ(encode(m), std::string("\x01\0\0\0\0\0\0\0\x01\x01\0\x01\x04\xc6\x12\0\x01"
+                                   "\0\x01\x04\xc6\x13\0\x0a\x20\x02\x64\x02\x03",
+                                   29));
 }
 
 TEST(OwnershipRecords, TruncationAtEveryByteIsRefused) {

@@ -67,6 +67,7 @@ enum class Drop : uint8_t {
   kUntrustedSegment,
   kNatKeepalive,
   kIke,
+  kAwaitingReports,
   kCount
 };
 
@@ -125,10 +126,11 @@ inline constexpr std::array<std::string_view, size_t(Drop::kCount)> kDropNames =
     "decrypted-to-untrusted-segment",
     "nat-keepalive",
     "ike-no-daemon",
+    "awaiting-connection-reports",
 };
 
 constexpr std::string_view drop_name(Drop d) { return kDropNames[size_t(d)]; }
 
-static_assert(kDropNames.back() == "ike-no-daemon", "kDropNames must list every Drop in order");
+static_assert(kDropNames.back() == "awaiting-connection-reports", "kDropNames must list every Drop in order");
 
 }  // namespace sysplex::dp

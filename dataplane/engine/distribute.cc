@@ -158,6 +158,7 @@ void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, i
     }
   }
   if (at == conn::kNoSlot) {
+    if (!syn && dv.rebuilding) return discard(slot, m, Drop::kAwaitingReports);
     p = syn ? pick_target(s, svc, slot, workers_, d, ws.now_ms) : hashed_target(s, svc, d);
     if (p.target == dist::kNoTarget) return discard(slot, m, Drop::kNoReadyTarget);
     if (!(d.tcp_flags & kTcpRst)) {

@@ -37,6 +37,8 @@ struct DvipaView {
   bool v6 = false;
   uint8_t roles = 0;
   uint32_t epoch = 0;            // ownership epoch: GRE keys below it come from a deposed owner
+  bool rebuilding = false;       // just taken over: unknown non-SYN packets wait for the targets'
+                                 // connection reports instead of trusting the consistent hash
   uint16_t first_range = 0;      // its service port ranges: Snapshot::ranges[first_range, +n_ranges)
   uint16_t n_ranges = 0;
 };
