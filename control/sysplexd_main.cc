@@ -109,7 +109,9 @@ int run(const config::Options& opts, const config::Profile& profile) {
   }
   int rc = 0;
   {
-    auto node = node::Node::create(profile, workers, node::steady_ms, opts.log_level == "keylog");
+    node::NodeOptions no;
+    no.keylog = opts.log_level == "keylog";
+    auto node = node::Node::create(profile, workers, no);
     if (!node) {
       std::cerr << "sysplexd: " << node.error().message << "\n";
       dp::eal_cleanup(*eal);

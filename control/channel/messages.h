@@ -68,6 +68,8 @@ struct DvipaStatus {
   IpAddr dvipa;
   DvipaRole role = DvipaRole::kOwner;
   uint64_t ownership_epoch = 0;  // the store's fencing epoch of the DVIPA's ownership
+  uint32_t connections = 0;      // this node's connections for it (as its owner or a target):
+                                 // MOVEABLE WHENIDLE takes a DVIPA back once its owner has none
   friend bool operator==(const DvipaStatus&, const DvipaStatus&) = default;
 };
 

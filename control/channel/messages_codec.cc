@@ -155,6 +155,7 @@ void put(ByteWriter& w, const Heartbeat& m) {
     w.ip(d.dvipa);
     w.u8(uint8_t(d.role));
     w.u64(d.ownership_epoch);
+    w.u32(d.connections);
   }
 }
 
@@ -248,11 +249,12 @@ void get(ByteReader& r, Heartbeat& m) {
   m.weight = r.u8();
   m.xcf_addresses.resize(get_count(r, kMaxXcfAddresses, kMinAddr));
   for (IpAddr& a : m.xcf_addresses) a = r.ip();
-  m.dvipas.resize(get_count(r, kMaxHeartbeatDvipas, kMinAddr + 9));
+  m.dvipas.resize(get_count(r, kMaxHeartbeatDvipas, kMinAddr + 13));
   for (DvipaStatus& d : m.dvipas) {
     d.dvipa = r.ip();
     d.role = DvipaRole(r.u8());
     d.ownership_epoch = r.u64();
+    d.connections = r.u32();
   }
 }
 

@@ -31,7 +31,7 @@ std::string why_invalid(const Message& m) {
 // ---- golden bytes -------------------------------------------------------------------------------
 
 TEST(Body, HeartbeatGoldenBytes) {
-  Heartbeat hb{"SYS1", {ip("198.18.0.1")}, MemberState::kActive, 3, {{ip("198.19.0.10"), DvipaRole::kOwner, 7}}, 40};
+  Heartbeat hb{"SYS1", {ip("198.18.0.1")}, MemberState::kActive, 3, {{ip("198.19.0.10"), DvipaRole::kOwner, 7, 258}}, 40};
   const Bytes expected = {
       0x01,                                            // body version
       0x04, 'S', 'Y', 'S', '1',                        // node
@@ -41,6 +41,7 @@ TEST(Body, HeartbeatGoldenBytes) {
       0x00, 0x01, 0x04, 198, 18, 0, 1,                 // one XCF address
       0x00, 0x01, 0x04, 198, 19, 0, 10, 0x01,          // one DVIPA, owner
       0, 0, 0, 0, 0, 0, 0, 7,                          // its ownership epoch
+      0, 0, 1, 2,                                      // its connections
   };
   EXPECT_EQ(bytes_of(body_of(hb)), expected);
 }
@@ -194,7 +195,7 @@ TEST(Decode, TrailingBytesUnknownVersionsAndUnknownTypesAreRejected) {
 
 // Patches one byte of the IPv4 heartbeat's body (layout as in the golden test) and expects `why`.
 void expect_heartbeat_patch_rejected(size_t offset, uint8_t value, const std::string& why) {
-  Heartbeat hb{"SYS1", {ip("198.18.0.1")}, MemberState::kActive, 3, {{ip("198.19.0.10"), DvipaRole::kOwner, 7}}, 40};
+  Heartbeat hb{"SYS1", {ip("198.18.0.1")}, MemberState::kActive, 3, {{ip("198.19.0.10"), DvipaRole::kOwner, 7, 258}}, 40};
   Bytes b = bytes_of(body_of(hb));
   b.at(offset) = value;
   auto r = decode(MessageType::kHeartbeat, b);

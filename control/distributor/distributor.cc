@@ -104,6 +104,15 @@ void Distributor::set_rebuilding(const IpAddr& dvipa, bool on) {
   dirty_ = true;
 }
 
+uint64_t Distributor::active_connections(const IpAddr& dvipa) const {
+  uint64_t n = 0;
+  for (const auto& [key, rt] : runtimes_) {
+    if (!(key.first == dvipa)) continue;
+    for (size_t i = 0; i < size_t(workers_) * kMaxServiceTargets; ++i) n += rt->counters[i].active;
+  }
+  return n;
+}
+
 std::optional<uint16_t> Distributor::service_id(const IpAddr& dvipa, uint16_t port) const {
   auto it = runtimes_.find({dvipa, port});
   if (it == runtimes_.end()) return std::nullopt;

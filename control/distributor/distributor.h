@@ -88,6 +88,8 @@ class Distributor {
   void set_members(std::vector<IpAddr> xcf);
   // A DVIPA just taken over waits for its targets' connection reports (see DvipaView::rebuilding).
   void set_rebuilding(const IpAddr& dvipa, bool on);
+  // Connection-table entries for a DVIPA's rows, over all workers (WHENIDLE takeback, displays).
+  uint64_t active_connections(const IpAddr& dvipa) const;
   // The stable row id of a DVIPA:port (what connection entries name), if it is distributed.
   std::optional<uint16_t> service_id(const IpAddr& dvipa, uint16_t port) const;
 

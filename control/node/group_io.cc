@@ -134,12 +134,13 @@ channel::Heartbeat Node::heartbeat() {
   hb.node = name();
   hb.xcf_addresses = {profile_.node_addrs.begin(),
                       profile_.node_addrs.begin() + long(std::min<size_t>(profile_.node_addrs.size(), channel::kMaxXcfAddresses))};
-  hb.state = channel::MemberState::kActive;
-  hb.incarnation = 1;
+  hb.state = !group_ || in_group_ ? channel::MemberState::kActive : channel::MemberState::kJoining;
+  if (group_ && group_->state().quiesced) hb.state = channel::MemberState::kQuiesced;
+  hb.incarnation = group_ ? group_->incarnation() : 1;
   for (const auto& a : dist_->activations()) {
     if (hb.dvipas.size() == channel::kMaxHeartbeatDvipas) break;
     channel::DvipaRole role = a.owned ? channel::DvipaRole::kOwner : a.target ? channel::DvipaRole::kTarget : channel::DvipaRole::kBackup;
-    hb.dvipas.push_back({a.dvipa.addr, role, a.epoch});
+    hb.dvipas.push_back({a.dvipa.addr, role, a.epoch, connections_for(a.dvipa.addr)});
   }
   hb.weight = spare_capacity();
   return hb;
@@ -159,7 +160,11 @@ void Node::on_group_message(const group::Peer& from, const channel::Message& m) 
     on_bulk_request(from, *q);
   } else if (const auto* b = std::get_if<channel::BulkConnectionReport>(&m)) {
     on_bulk_report(from, *b);
+  } else if (const auto* t = std::get_if<channel::TakeoverNotice>(&m)) {
+    heard_owner(t->dvipa, t->ownership_epoch);
   } else if (std::holds_alternative<channel::Heartbeat>(m)) {
+    for (const auto& d : from.dvipas)
+      if (d.role == channel::DvipaRole::kOwner) heard_owner(d.dvipa, d.ownership_epoch);
     for (const auto& x : from.xcf) dist_->set_wlm_weight(x, from.weight);
     std::vector<IpAddr> members;
     for (const auto& [name, p] : link_->peers())

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "control/distributor/sockets.h"
+#include "control/node/group_runner.h"
 #include "control/node/tap.h"
 #include "dataplane/parse/parse.h"
 
@@ -51,13 +52,20 @@ Result<std::vector<distributor::ListenerReport>> kernel_listeners(const std::vec
 
 }  // namespace
 
-Result<std::unique_ptr<Node>> Node::create(const config::Profile& profile, unsigned workers, Clock clock, bool keylog) {
-  std::unique_ptr<Node> n(new Node(profile, clock));
-  if (Status st = n->init(workers, keylog); !st) return st.error();
+Result<std::unique_ptr<Node>> Node::create(const config::Profile& profile, unsigned workers, Clock clock) {
+  NodeOptions o;
+  o.clock = clock;
+  return create(profile, workers, o);
+}
+
+Result<std::unique_ptr<Node>> Node::create(const config::Profile& profile, unsigned workers, const NodeOptions& o) {
+  std::unique_ptr<Node> n(new Node(profile, o.clock));
+  if (Status st = n->init(workers, o); !st) return st.error();
   return n;
 }
 
 Node::~Node() {
+  group_.reset();  // its thread first: it calls into the store
   for (rte_mbuf* m : held_) rte_pktmbuf_free(m);
   held_.clear();
   engine_.reset();  // workers are stopped by now; the TAP goes after the engine stops sending to it
@@ -82,7 +90,7 @@ std::vector<distributor::DvipaActivation> Node::static_activations() const {
   return out;
 }
 
-Status Node::init(unsigned workers, bool keylog) {
+Status Node::init(unsigned workers, const NodeOptions& o) {
   auto e = dp::Engine::create(profile_, workers);
   if (!e) return e.error();
   engine_ = std::move(*e);
@@ -90,7 +98,7 @@ Status Node::init(unsigned workers, bool keylog) {
   auto d = distributor::Distributor::create(profile_, workers, clock_);
   if (!d) return d.error();
   dist_ = std::move(*d);
-  auto sas = sa::SaManager::create(profile_, workers, keylog);
+  auto sas = sa::SaManager::create(profile_, workers, o.keylog);
   if (!sas) return sas.error();
   sas_ = std::move(*sas);
   if (dist_->distributes()) {
@@ -114,9 +122,13 @@ Status Node::init(unsigned workers, bool keylog) {
   if (profile_.tap)
     if (Status st = init_tap(); !st) return st;
   if (Status st = init_group(); !st) return st;
-  join_locally();
+  if (link_) {  // a group: the store and the ownership machine decide what this node owns
+    if (Status st = start_group(o.store); !st) return st;
+  } else {
+    join_locally();
+  }
   // Without CAP_NET_ADMIN there are no destroy events; the periodic connection scan still works.
-  if (!dist_->activations().empty())
+  if (!dist_->activations().empty() || group_)
     if (auto w = distributor::DestroyWatch::open(); w) destroy_watch_.emplace(std::move(*w));
   return ok_status();
 }
@@ -167,7 +179,7 @@ void Node::apply_activations(std::vector<distributor::DvipaActivation> a) {
   dist_->set_activations(std::move(a));
   sync_tap_addresses();
   rebuild_snapshot();
-  activations_changed(before);
+  if (!group_) activations_changed(before);  // with a group its actions say when to announce
 }
 
 bool Node::is_ours(const IpAddr& a) const {
@@ -250,6 +262,7 @@ void Node::poll() {
   }
   run_operator_commands();
   group_tick();
+  poll_group();
   poll_routes();
   run_monitor();
   poll_sa_events();
@@ -287,6 +300,12 @@ void Node::leave_locally(const std::string& why) {
 }
 
 void Node::request_group(GroupRequest r, const std::string& why) {
+  if (group_) {  // the group thread carries it out; its actions follow
+    (void)group_->request(r == GroupRequest::kLeave ? ownership::Request::leave(ownership::LeaveCause::kAutonomics)
+                                                    : ownership::Request::join());
+    note(std::string(r == GroupRequest::kLeave ? "leave" : "join") + " requested: " + why);
+    return;
+  }
   if (r == GroupRequest::kLeave && in_group_) leave_locally(why);
   if (r == GroupRequest::kJoin && !in_group_) {
     auto keep = std::move(monitor_);  // the monitor's memory of why it left survives the rejoin
@@ -311,6 +330,11 @@ void Node::poll_sa_events() {
     std::snprintf(spi, sizeof spi, "%08x", e.spi);
     note("SA " + e.name + " (SPI " + spi + "):" + what);
   }
+}
+
+std::optional<ownership::GroupState> Node::group_state() const {
+  if (!group_) return std::nullopt;
+  return group_->state();
 }
 
 ControlCounters Node::control_counters() const {

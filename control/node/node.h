@@ -23,11 +23,14 @@
 #include "control/channel/bulk.h"
 #include "control/group/link.h"
 #include "control/monitor/monitor.h"
+#include "control/ownership/member.h"
 #include "control/sa/sa_manager.h"
+#include "control/store/store.h"
 #include "control/routesource/composite_source.h"
 #include "control/routesource/netlink_source.h"
 #include "control/routesource/static_source.h"
 #include "control/targetcache/target_cache.h"
+#include "control/node/group_runner.h"
 #include "control/node/replies.h"
 #include "dataplane/engine/engine.h"
 
@@ -59,15 +62,20 @@ struct Neighbor {
 using Clock = uint64_t (*)();
 uint64_t steady_ms();
 
+struct NodeOptions {
+  Clock clock = steady_ms;
+  bool keylog = false;                 // print SA keys as they are installed (--log-level keylog)
+  store::Store* store = nullptr;       // a store several nodes of this process share (the demo)
+};
+
 // Where the node finds which of its DVIPA:ports have listeners (the local kernel, or a test).
 using ListenerScan = std::function<Result<std::vector<distributor::ListenerReport>>(
     const std::vector<std::pair<IpAddr, uint16_t>>& wanted)>;
 
 class Node {
  public:
-  // `keylog`: print SA keys as they are installed (--log-level keylog), for decrypting captures.
-  static Result<std::unique_ptr<Node>> create(const config::Profile& profile, unsigned workers, Clock clock = steady_ms,
-                                              bool keylog = false);
+  static Result<std::unique_ptr<Node>> create(const config::Profile& profile, unsigned workers, Clock clock = steady_ms);
+  static Result<std::unique_ptr<Node>> create(const config::Profile& profile, unsigned workers, const NodeOptions& o);
   ~Node();
 
   // One pass of control work: punted packets, TAP, exceptions, next-hop and target resolution,
@@ -115,6 +123,8 @@ class Node {
   const monitor::Monitor* sysplex_monitor() const { return monitor_.get(); }
   sa::SaManager& sa_manager() { return *sas_; }
   const sa::SaManager& sa_manager() const { return *sas_; }
+  // The ownership machine's view (null without a group); copied, for displays.
+  std::optional<ownership::GroupState> group_state() const;
   struct LoggedMessage {
     uint64_t at_ms;
     std::string text;
@@ -123,7 +133,17 @@ class Node {
 
  private:
   Node(const config::Profile& p, Clock clock) : profile_(p), clock_(clock) {}
-  Status init(unsigned workers, bool keylog);
+  Status init(unsigned workers, const NodeOptions& o);
+  Status init_store(store::Store* shared);
+  Status start_group(store::Store* shared);
+  std::vector<distributor::DvipaActivation> group_activations() const;
+  uint32_t connections_for(const IpAddr& dvipa) const;
+  ownership::Inputs group_inputs() const;
+  void poll_group();
+  void membership_changed(bool member);
+  void carry_out_actions(const std::vector<ownership::Action>& actions);
+  void heard_owner(const IpAddr& dvipa, uint64_t epoch);
+  Result<std::string> group_command(const std::string& verb, const std::vector<std::string>& args);
   void poll_sa_events();
   Status init_tap();
   Status init_group();
@@ -186,6 +206,13 @@ class Node {
   std::unique_ptr<dp::Engine> engine_;
   std::unique_ptr<distributor::Distributor> dist_;
   std::unique_ptr<group::GroupLink> link_;
+  std::unique_ptr<store::Store> own_store_;
+  store::Store* store_ = nullptr;
+  std::unique_ptr<GroupRunner> group_;
+  std::map<IpAddr, uint64_t> owned_;                // DVIPA -> epoch, as the group decided
+  std::set<IpAddr> keep_serving_;                   // given up, still serving its connections
+  std::map<IpAddr, uint64_t> heard_epoch_;          // the highest owner epoch peers announced
+  uint64_t next_group_inputs_ms_ = 0;
   std::unique_ptr<sa::SaManager> sas_;
   uint64_t next_sa_events_ms_ = 0;
   struct Rebuild {  // a takeover waiting for its targets' connection reports

@@ -4,6 +4,9 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <future>
+
+#include "control/node/group_runner.h"
 
 #include "control/node/node.h"
 
@@ -52,7 +55,34 @@ Result<std::string> Node::hold_buffers(const std::vector<std::string>& args) {
          std::to_string(engine_->pool_in_use()) + "/" + std::to_string(engine_->pool_size()) + " in use";
 }
 
+// With a group, membership and DVIPA commands are the group thread's (VARY TCPIP,,SYSPLEX and
+// VARY TCPIP,,DEACTIVATE/REACTIVATE on z/OS); the reply is the ownership machine's.
+Result<std::string> Node::group_command(const std::string& verb, const std::vector<std::string>& args) {
+  bool takes_dvipa = verb == "deactivate" || verb == "reactivate";
+  if (args.size() != (takes_dvipa ? 1u : 0u))
+    return make_error(Errc::kInvalidArgument, verb + (takes_dvipa ? " takes one DVIPA, e.g. " + verb + " 198.18.1.50" : " takes no arguments"));
+  std::optional<IpAddr> dvipa = takes_dvipa ? parse_ip(args[0]) : std::nullopt;
+  if (takes_dvipa && !dvipa) return make_error(Errc::kInvalidArgument, "'" + args[0] + "' is not an address");
+  ownership::Request r = verb == "join"       ? ownership::Request::join()
+                         : verb == "leave"    ? ownership::Request::leave(ownership::LeaveCause::kOperator)
+                         : verb == "quiesce"  ? ownership::Request::quiesce()
+                         : verb == "resume"   ? ownership::Request::resume()
+                         : verb == "deactivate" ? ownership::Request::deactivate(*dvipa)
+                                                : ownership::Request::reactivate(*dvipa);
+  std::future<Status> reply = group_->request(r);
+  if (reply.wait_for(std::chrono::seconds(3)) != std::future_status::ready)
+    return make_error(Errc::kUnavailable, "the group thread did not answer within 3 s (is the store reachable?)");
+  Status st = reply.get();
+  if (!st) return st.error();
+  return verb + " accepted";
+}
+
 Result<std::string> Node::carry_out(const std::string& verb, const std::vector<std::string>& args) {
+  bool group_verb = verb == "join" || verb == "leave" || verb == "deactivate" || verb == "reactivate" ||
+                    verb == "quiesce" || verb == "resume";
+  if (group_verb && group_) return group_command(verb, args);
+  if (group_verb && verb != "join" && verb != "leave")
+    return make_error(Errc::kFailedPrecondition, verb + " needs a group (GROUP ... KEYFILE in the profile)");
   if (verb == "leave" || verb == "join") {
     if (!args.empty()) return make_error(Errc::kInvalidArgument, verb + " takes no arguments");
     bool leave = verb == "leave";
@@ -67,7 +97,9 @@ Result<std::string> Node::carry_out(const std::string& verb, const std::vector<s
     held_.clear();
     return std::to_string(n) + " mbufs released";
   }
-  return make_error(Errc::kInvalidArgument, "unknown command '" + verb + "'; one of: join, leave, hold-buffers N, release-buffers");
+  return make_error(Errc::kInvalidArgument, "unknown command '" + verb +
+                                                "'; one of: join, leave, deactivate DVIPA, reactivate DVIPA, quiesce, resume, "
+                                                "hold-buffers N, release-buffers");
 }
 
 }  // namespace sysplex::node

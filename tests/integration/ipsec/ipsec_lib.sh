@@ -16,6 +16,7 @@
 #   ipsec_extract_sas PEER OUT_DIR [STANDIN] [CHILD]   sysplexd's side of a CHILD_SA
 #   ipsec_peer_counters NAME [KEY] [CHILD]   key=value line of a CHILD_SA (or the one value)
 #   ipsec_is_running NAME            started, not stopped, alive
+#   ipsec_forget_pid PID             drop a reaped pid from IT_PIDS (ipsec_stop does it)
 # CHILD defaults to NAME, the CHILD_SA ipsec_peer_setup configures. See README.md here for the
 # files written and how to hand a CHILD_SA over to sysplexd.
 
@@ -262,6 +263,14 @@ ipsec_peer_counters() {
         | "$IPSEC_PY" "$IPSEC_TOOL" counters --child "$child" ${key:+--key "$key"}
 }
 
+# ipsec_forget_pid PID: drop a reaped pid from lib.sh's IT_PIDS, so it_cleanup does not signal
+# whatever process reuses the number later.
+ipsec_forget_pid() {
+    local p keep=()
+    for p in "${IT_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    IT_PIDS=("${keep[@]}")
+}
+
 # ipsec_is_running NAME: NAME's charon was started, not stopped, and is alive.
 ipsec_is_running() {
     local pid; pid=$(_ipsec_get "$1" pid)
@@ -278,7 +287,7 @@ ipsec_stop() {
     [ -n "$pid" ] || { it_log "ipsec_stop: $name was not started"; return 1; }
     _ipsec_swanctl "$name" --list-sas --noblock --raw >"$d/sas.final" 2>/dev/null
     kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null; ipsec_forget_pid "$pid"
     for i in 1 2 3 4 5 6 7 8 9 10; do
         ip -n "$nsname" rule show pref 220 2>/dev/null | grep -q 'lookup 220' || break
         ip -n "$nsname" rule del pref 220 2>/dev/null

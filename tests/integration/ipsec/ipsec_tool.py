@@ -5,7 +5,9 @@ log, write sysplexd's side of a CHILD_SA, and play sysplexd's ESP with scapy as 
   counters --child NAME [--key K]       < swanctl --list-sas --raw     one key=value line
   extract  --name N --log L --sas S --alg A --peer-ts T --local-ts T --out DIR
            [--standin-log L --standin-sas S]                            sas.json, sas.env, keys
-  decrypt  --sas sas.json --pcap P                                      key=value summary
+  decrypt  --sas sas.json --pcap P [--verbose]                          key=value summary:
+           in_*/out_* = ESP of the inbound/outbound SA (by SPI), other_tuple = of those, how
+           many came from other addresses/ports than the SA's; ike, keepalive, other = non-ESP
   send     --sas sas.json --seq 1-3,7 --dport P [--sport P] [--tag T]   ESP from sysplexd's side
            [--corrupt-icv] [--gap-ms MS] [--outer-sport P] [--outer-src A]
   plain    --src A --dst B --port P [--count N] [--size S]              plain UDP datagrams
@@ -353,7 +355,7 @@ def cmd_decrypt(a):
     ts = {'inbound': (ts_host(s['peer']['inner_ts']), ts_host(s['local']['inner_ts'])),
           'outbound': (ts_host(s['local']['inner_ts']), ts_host(s['peer']['inner_ts']))}
     st = {k: 0 for k in ('ike', 'keepalive', 'other', 'ike_from_peer', 'keepalive_from_peer',
-                         'unknown_spi')}
+                         'unknown_spi', 'other_tuple')}
     for d in ('in', 'out'):
         st.update({d + '_esp': 0, d + '_ok': 0, d + '_bad': 0, d + '_ts_ok': 0,
                    d + '_seq_min': 0, d + '_seq_max': 0})
@@ -370,9 +372,11 @@ def cmd_decrypt(a):
             continue
         esp = ESP(pl)
         d = next((k for k in ('inbound', 'outbound') if s[k]['spi'] == esp.spi), None)
-        if d is None or direction != d:
+        if d is None:
             st['unknown_spi'] += 1
             continue
+        if direction != d:        # the SA's SPI from other addresses or ports than the SA's
+            st['other_tuple'] += 1
         pre = 'in' if d == 'inbound' else 'out'
         st[pre + '_esp'] += 1
         try:

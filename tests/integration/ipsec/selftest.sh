@@ -182,62 +182,77 @@ ROUND_PIDS=()
 run_round() {
     "$@"
     local rc=$? p n
-    for p in "${ROUND_PIDS[@]}"; do it_kill "$p" 3; done
+    for p in "${ROUND_PIDS[@]}"; do it_kill "$p" 3; ipsec_forget_pid "$p"; done
     ROUND_PIDS=()
     for n in "$PEER" "$STANDIN"; do ipsec_is_running "$n" && ipsec_stop "$n"; done
     return $rc
 }
 
+# round_body ALG SYSPLEXD_ALG KEY_BYTES INITIATOR FULL TAG: one algorithm, end to end.
 round_body() {
-    local alg=$1 spalg=$2 klen=$3 initiator=$4 full=$5 tag=$6
-    R=$alg PEER=peer_$tag STANDIN=sysd_$tag CHILD=peer_$tag OUT=$IT_TMPDIR/sas_$tag RECV=$IT_TMPDIR/recv_$tag.txt
-    PCAP=$IT_TMPDIR/esp_$tag.pcap TOP=0
-    local other=$STANDIN; [ "$initiator" = standin ] && other=$PEER
-    local init=$PEER; [ "$initiator" = standin ] && init=$STANDIN
+    local alg=$1 spalg=$2 klen=$3 initiator=$4 full=$5 tag=$6 sent0
+    R=$alg PEER=peer_$tag STANDIN=sysd_$tag CHILD=peer_$tag OUT=$IT_TMPDIR/sas_$tag
+    RECV=$IT_TMPDIR/recv_$tag.txt PCAP=$IT_TMPDIR/esp_$tag.pcap TOP=0
     : >"$RECV"
-    ipsec_peer_setup "$PEER" "$NS_P" $P_OUT $S_OUT $P_IN $S_IN "$alg" \
-        && ipsec_peer_setup "$STANDIN" "$NS_S" $S_OUT $P_OUT $S_IN $P_IN "$alg" \
-        && ipsec_start "$PEER" && ipsec_start "$STANDIN" || { it_fail "$R: start both charons"; return 1; }
-    if ipsec_initiate "$init" && ipsec_wait_installed "$other"; then
-        it_pass "$R: CHILD_SA negotiated ($initiator initiates), INSTALLED on both"
-    else
-        it_fail "$R: CHILD_SA negotiated ($initiator initiates), INSTALLED on both"; return 1
-    fi
-    start_capture "$tag" || { it_fail "$R: tcpdump"; return 1; }
-
+    round_negotiate "$alg" "$initiator" "$tag" || return 1
     # Hand-over: the stand-in goes away without a word; the peer must not notice.
     ipsec_stop "$STANDIN"
-    local sent0; sent0=$(log_count "> sending packet")
+    sent0=$(log_count "> sending packet")
+    round_extract "$spalg" "$klen" "$tag" || return 1
+    start_listeners "$tag" || { it_fail "$R: listeners"; return 1; }
+    round_peer_sends
+    round_replay "$full"
+    [ "$full" = 1 ] && round_extras
+    round_final "$sent0" "$full"
+    return 0    # failed checks are counted; only an early return aborts the round
+}
+
+# round_negotiate ALG INITIATOR TAG: both charons up, the CHILD_SA installed, capture running.
+round_negotiate() {
+    local init=$PEER other=$STANDIN
+    [ "$2" = standin ] && init=$STANDIN other=$PEER
+    ipsec_peer_setup "$PEER" "$NS_P" $P_OUT $S_OUT $P_IN $S_IN "$1" \
+        && ipsec_peer_setup "$STANDIN" "$NS_S" $S_OUT $P_OUT $S_IN $P_IN "$1" \
+        && ipsec_start "$PEER" && ipsec_start "$STANDIN" || { it_fail "$R: start both charons"; return 1; }
+    if ipsec_initiate "$init" && ipsec_wait_installed "$other"; then
+        it_pass "$R: CHILD_SA negotiated ($2 initiates), INSTALLED on both"
+    else
+        it_fail "$R: CHILD_SA negotiated ($2 initiates), INSTALLED on both"; return 1
+    fi
+    start_capture "$3" || { it_fail "$R: tcpdump"; return 1; }
+}
+
+# round_extract SYSPLEXD_ALG KEY_BYTES TAG: extraction, its files, and sysplexd --check.
+round_extract() {
     it_check "$R: SAs extracted from the peer (cross-checked with the stand-in's log)" \
         ipsec_extract_sas "$PEER" "$OUT" "$STANDIN" || return 1
     it_check "$R: key files 0600 with key||salt, SPIs/ports/roles match the peer, no outbound numbers used" \
-        check_extract "$spalg" "$klen"
-    make_profile "$IT_TMPDIR/ipsec_$tag.profile"
-    it_check "$R: sysplexd --check accepts the IPSECSA snippet" check_canonical "$IT_TMPDIR/ipsec_$tag.profile"
+        check_extract "$1" "$2"
+    make_profile "$IT_TMPDIR/ipsec_$3.profile"
+    it_check "$R: sysplexd --check accepts the IPSECSA snippet" check_canonical "$IT_TMPDIR/ipsec_$3.profile"
+}
 
-    start_listeners "$tag" || { it_fail "$R: listeners"; return 1; }
-
-    # 1. The peer keeps sending after the hand-over; scapy decrypts it with the extracted keys.
+# round_peer_sends: the peer keeps sending after the hand-over; scapy decrypts it.
+round_peer_sends() {
     ip netns exec "$NS_P" "$PY" "$IPSEC_TOOL" plain --src $P_IN --dst $S_IN --port 5002 --count 20 >&2
     it_wait_for 5 "the peer sent 20 ESP packets" peer_sent_atleast 20
     sleep 0.2
     it_check "$R: 20 ESP packets from the peer decrypted with the extracted inbound key (seq 1..20)" \
         decrypt_check 20
+}
 
-    # 2. scapy sends on the extracted outbound SA: the peer accepts it (listener, counters).
+# round_replay FULL: scapy on the extracted outbound SA: fresh numbers, a replay, a jump, the
+# window (measured when FULL, else its edge checked), a too-old and a forged packet.
+round_replay() {
     local used=$IPSEC_SA_OUT_SEQ_USED
     it_check "$R: peer accepts scapy ESP seq $((used + 1))..$((used + 3)): listener got 3, packets_in +3" \
         probe_fresh fresh "$((used + 1))" 3
     TOP=$((used + 3))
-
-    # 3. A replayed number is dropped, not counted, and logged once.
     it_check "$R: replayed seq $((used + 2)) dropped, not in packets_in/bytes_in, one '$REPLAY_LINE' line" \
         probe_dropped dup "$((used + 2))" "$REPLAY_LINE"
-
-    # 4. A jump ahead is accepted; then the window below the new top.
     it_check "$R: jump to seq 5000 accepted" probe_ok top 5000
     TOP=5000
-    if [ "$full" = 1 ]; then
+    if [ "$1" = 1 ]; then
         it_check "$R: replay window measured: the peer accepts TOP-d exactly for d = 1..W-1" measure_window
         it_log "measured replay window of the peer: $WINDOW"
     elif [ -n "$WINDOW" ]; then
@@ -248,46 +263,45 @@ round_body() {
         it_fail "$R: no window measured in an earlier round"
     fi
     it_check "$R: too-old seq $((TOP - 1000)) dropped" probe_dropped old "$((TOP - 1000))" "$REPLAY_LINE"
-
-    # 5. A forged packet (bad ICV) far ahead is dropped and does not move the window.
     it_check "$R: forged seq $((TOP + 1000)) (bad ICV) dropped, not counted, logged" \
         probe_dropped forged "$((TOP + 1000))" "$ICV_LINE" --corrupt-icv
     it_check "$R: after the forged packet seq $((TOP + 1)) is still accepted (window not moved)" \
         probe_ok after "$((TOP + 1))"
     TOP=$((TOP + 1))
+}
 
-    # 6. (round 1) A shared outbound SA used by two senders with separate sequence blocks; ESP
-    # from another UDP source port and another source address on the same SA.
-    if [ "$full" = 1 ]; then
-        shared_sa_blocks
-        it_check "$R: peer accepts ESP from UDP source port 4501 (SA found by SPI)" \
-            probe_ok sport $((TOP + 1)) --outer-sport 4501
-        ip -n "$NS_S" addr add $S_OUT3/24 dev "$IF_S"
-        it_check "$R: peer accepts ESP from another source address ($S_OUT3) on the SA" \
-            probe_ok src3 $((TOP + 2)) --outer-src $S_OUT3
-        ip -n "$NS_S" addr del $S_OUT3/24 dev "$IF_S"
-        TOP=$((TOP + 2))
-    fi
+# round_extras: a shared outbound SA used by two senders with separate sequence blocks; ESP from
+# another UDP source port and another source address on the same SA.
+round_extras() {
+    shared_sa_blocks
+    it_check "$R: peer accepts ESP from UDP source port 4501 (SA found by SPI)" \
+        probe_ok sport $((TOP + 1)) --outer-sport 4501
+    ip -n "$NS_S" addr add $S_OUT3/24 dev "$IF_S"
+    it_check "$R: peer accepts ESP from another source address ($S_OUT3) on the SA" \
+        probe_ok src3 $((TOP + 2)) --outer-src $S_OUT3
+    ip -n "$NS_S" addr del $S_OUT3/24 dev "$IF_S"
+    TOP=$((TOP + 2))
+}
 
-    # 7. Non-ESP datagrams the peer's side may see (for sysplexd's tolerance tests): captured.
+# round_final SENT0 FULL: after an injected keepalive, nothing from the peer's IKE since the
+# hand-over (log and capture), SAs up, every captured ESP packet accounted for.
+round_final() {
+    local odd=0 line cin
+    [ "$2" = 1 ] && odd=2     # round_extras' two packets from port 4501 / $S_OUT3
     ip netns exec "$NS_P" "$PY" "$IPSEC_TOOL" inject --kind keepalive --src $P_OUT --dst $S_OUT >&2
-
-    # 8. Still nothing from the peer's IKE: no packet sent since the hand-over, SA INSTALLED.
     sleep 0.3
-    it_check "$R: peer sent no IKE packet after the hand-over (log) and its SAs are up" peer_quiet "$sent0"
+    it_check "$R: peer sent no IKE packet after the hand-over (log) and its SAs are up" peer_quiet "$1"
     it_wait_for 5 "the injected keepalive in the capture" capture_has keepalive=1
-    local line; line=$(timeout 30 "$PY" "$IPSEC_TOOL" decrypt --sas "$OUT/sas.json" --pcap "$PCAP")
+    line=$(timeout 30 "$PY" "$IPSEC_TOOL" decrypt --sas "$OUT/sas.json" --pcap "$PCAP")
     echo "capture: $line" >&2
     it_check "$R: capture: no IKE from either side after the hand-over, only our injected keepalive" \
-        sh -c "case ' $line ' in *' ike=0 keepalive=1 other=0 '*' unknown_spi=0 '*) exit 0;; esac; exit 1"
+        sh -c "case ' $line ' in *' ike=0 keepalive=1 other=0 '*' unknown_spi=0 other_tuple=$odd '*) exit 0;; esac; exit 1"
     it_check "$R: every ESP packet in the capture decrypts but the forged one (in_bad=0 out_bad=1)" \
         sh -c "case ' $line ' in *' in_bad=0 '*' out_bad=1 '*) exit 0;; esac; exit 1"
-    local cin; cin=$(counters packets_in)
+    cin=$(counters packets_in)
     it_log "$R: peer counters at the end: $(ipsec_peer_counters "$PEER")"
     it_check "$R: peer's packets_in ($cin) equals what the listener received ($(grep -c . "$RECV"))" \
         [ "$cin" = "$(grep -c . "$RECV")" ]
-
-    return 0
 }
 
 # Two senders share the outbound SA with blocks of sequence numbers (as a sysplex-wide SA could):
@@ -315,12 +329,33 @@ shared_sa_blocks() {
 }
 
 # ---- per-target SAs: two CHILD_SAs with the peer, one outbound SA per target -----------------
-# Child A covers P_IN <-> S_IN, child B P_IN <-> S_IN2 (strongSwan refuses duplicate selectors).
+# Child A (the peer's CHILD_SA peer_pt) covers P_IN <-> S_IN, child B (tB) P_IN <-> S_IN2
+# (strongSwan refuses duplicate selectors). OA / OB: their extracted SAs.
 pertarget_body() {
     R=per-target PEER=peer_pt STANDIN=sysd_pt CHILD=peer_pt RECV=$IT_TMPDIR/recv_pt.txt
-    PCAP=$IT_TMPDIR/esp_pt.pcap
-    local oa=$IT_TMPDIR/sas_pt_a ob=$IT_TMPDIR/sas_pt_b
+    PCAP=$IT_TMPDIR/esp_pt.pcap OA=$IT_TMPDIR/sas_pt_a OB=$IT_TMPDIR/sas_pt_b
+    local sent0
     : >"$RECV"
+    pertarget_negotiate || return 1
+    ipsec_stop $STANDIN
+    sent0=$(log_count "> sending packet")
+    pertarget_extract || return 1
+    start_listeners pt || { it_fail "$R: listeners"; return 1; }
+    ip netns exec "$NS_P" "$PY" "$IPSEC_TOOL" plain --src $P_IN --dst $S_IN --port 5002 --count 10 >&2
+    ip netns exec "$NS_P" "$PY" "$IPSEC_TOOL" plain --src $P_IN --dst $S_IN2 --port 5002 --count 10 >&2
+    sleep 0.3
+    OUT=$OA; it_check "$R: the peer's traffic to target A decrypts with A's inbound key" decrypt_check 10
+    OUT=$OB; it_check "$R: the peer's traffic to target B decrypts with B's inbound key" decrypt_check 10
+    pertarget_windows
+    CHILD=$PEER; it_check "$R: peer sent no IKE packet after the hand-over, child A up" peer_quiet "$sent0"
+    CHILD=tB; it_check "$R: child B up" peer_quiet "$sent0"
+    local na nb; na=$(ipsec_peer_counters $PEER packets_in $PEER); nb=$(ipsec_peer_counters $PEER packets_in tB)
+    it_check "$R: packets_in of A ($na) + B ($nb) equals what the listener received" \
+        [ "$((na + nb))" = "$(grep -c . "$RECV")" ]
+    return 0
+}
+
+pertarget_negotiate() {
     ipsec_peer_setup $PEER "$NS_P" $P_OUT $S_OUT $P_IN $S_IN aes128gcm16 \
         && ipsec_peer_add_child $PEER tB $P_IN $S_IN2 \
         && ipsec_peer_setup $STANDIN "$NS_S" $S_OUT $P_OUT $S_IN $P_IN aes128gcm16 \
@@ -333,43 +368,36 @@ pertarget_body() {
         it_fail "$R: two CHILD_SAs (targets A and B) negotiated in one IKE_SA"; return 1
     fi
     start_capture pt || { it_fail "$R: tcpdump"; return 1; }
-    ipsec_stop $STANDIN
-    local sent0; sent0=$(log_count "> sending packet")
-    if ipsec_extract_sas $PEER "$oa" $STANDIN >&2 && ipsec_extract_sas $PEER "$ob" $STANDIN tB >&2 \
-            && [ "$(sed -n 's/^IPSEC_SA_OUT_SPI=//p' "$oa/sas.env")" != "$(sed -n 's/^IPSEC_SA_OUT_SPI=//p' "$ob/sas.env")" ]; then
+}
+
+pertarget_extract() {
+    local spi_a spi_b
+    if ipsec_extract_sas $PEER "$OA" $STANDIN >&2 && ipsec_extract_sas $PEER "$OB" $STANDIN tB >&2; then
+        spi_a=$(sed -n 's/^IPSEC_SA_OUT_SPI=//p' "$OA/sas.env"); spi_b=$(sed -n 's/^IPSEC_SA_OUT_SPI=//p' "$OB/sas.env")
+    fi
+    if [ -n "$spi_a" ] && [ "$spi_a" != "$spi_b" ]; then
         it_pass "$R: both CHILD_SAs extracted (distinct SPIs)"
     else
         it_fail "$R: both CHILD_SAs extracted (distinct SPIs)"; return 1
     fi
     { echo "NODENAME IPST"; echo "NODEADDR $S_OUT"; echo "IPSEC"
-      cat "$oa/ipsecsa.profile" "$ob/ipsecsa.profile"; echo "ENDIPSEC"; } >"$IT_TMPDIR/ipsec_pt.profile"
+      cat "$OA/ipsecsa.profile" "$OB/ipsecsa.profile"; echo "ENDIPSEC"; } >"$IT_TMPDIR/ipsec_pt.profile"
     it_check "$R: sysplexd --check accepts both targets' IPSECSAs (4 SAs)" \
         sh -c "timeout 10 '$SYSPLEXD' --check '$IT_TMPDIR/ipsec_pt.profile' | grep -c '^  IPSECSA ' | grep -qx 4"
-    start_listeners pt || { it_fail "$R: listeners"; return 1; }
+}
 
-    ip netns exec "$NS_P" "$PY" "$IPSEC_TOOL" plain --src $P_IN --dst $S_IN --port 5002 --count 10 >&2
-    ip netns exec "$NS_P" "$PY" "$IPSEC_TOOL" plain --src $P_IN --dst $S_IN2 --port 5002 --count 10 >&2
-    sleep 0.3
-    OUT=$oa; it_check "$R: the peer's traffic to target A decrypts with A's inbound key" decrypt_check 10
-    OUT=$ob; it_check "$R: the peer's traffic to target B decrypts with B's inbound key" decrypt_check 10
-
-    OUT=$oa CHILD=$PEER
+# pertarget_windows: each target's outbound SA has its own window at the peer.
+pertarget_windows() {
+    OUT=$OA CHILD=$PEER
     it_check "$R: target A's SA: seq 1..3 accepted" probe_fresh a 1 3
-    OUT=$ob CHILD=tB
+    OUT=$OB CHILD=tB
     it_check "$R: target B's SA: seq 1..3 accepted too (its own window)" probe_fresh b 1 3
-    OUT=$oa CHILD=$PEER
+    OUT=$OA CHILD=$PEER
     it_check "$R: target A jumps to seq 100000: accepted" probe_ok a 100000
     it_check "$R: target A: seq 100001..100010 accepted" probe_fresh a2 100001 10
-    OUT=$ob CHILD=tB
+    OUT=$OB CHILD=tB
     it_check "$R: target B: seq 4..13 still accepted after A's jump (windows are per SA)" probe_fresh b2 4 10
     it_check "$R: target B: replayed seq 5 dropped" probe_dropped bdup 5 "$REPLAY_LINE"
-
-    it_check "$R: peer sent no IKE packet after the hand-over, child A up" peer_quiet "$sent0"
-    CHILD=tB
-    it_check "$R: child B up" peer_quiet "$sent0"
-    local na nb; na=$(ipsec_peer_counters $PEER packets_in $PEER); nb=$(ipsec_peer_counters $PEER packets_in tB)
-    it_check "$R: packets_in of A ($na) + B ($nb) equals what the listener received" \
-        [ "$((na + nb))" = "$(grep -c . "$RECV")" ]
 }
 
 START=$SECONDS

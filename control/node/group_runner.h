@@ -1,0 +1,62 @@
+#pragma once
+#include "control/layer_guard.h"
+// The node's group thread: runs the ownership state machine (membership, DVIPA ownership over the
+// store) on its own thread, so store round trips and outages never stall the control loop. The
+// control thread hands it inputs (peers heard, readiness, idleness) and requests, and takes back
+// the actions to carry out; the machine's state is copied out for displays.
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "config/profile.h"
+#include "config/result.h"
+#include "control/ownership/member.h"
+#include "control/store/store.h"
+
+namespace sysplex::node {
+
+class GroupRunner {
+ public:
+  // Builds the state machine over `store` (which must outlive the runner) and starts stepping it
+  // every `step_ms` on the monotonic clock `clock_ms`.
+  static Result<std::unique_ptr<GroupRunner>> start(const config::Profile& profile, store::Store& store, uint32_t step_ms,
+                                                    std::function<uint64_t()> clock_ms);
+  // Stops the thread; does not leave (as a crash would not: the lease expires, backups take over).
+  ~GroupRunner();
+  GroupRunner(const GroupRunner&) = delete;
+  GroupRunner& operator=(const GroupRunner&) = delete;
+
+  // ---- control thread ----
+  // What the next steps see (its requests are ignored: use request()).
+  void set_inputs(ownership::Inputs in);
+  // Queued for the next step; the future holds the machine's reply.
+  std::future<Status> request(ownership::Request r);
+  std::vector<ownership::Action> take_actions();
+  ownership::GroupState state() const;
+  uint64_t incarnation() const { return incarnation_.load(std::memory_order_relaxed); }
+
+ private:
+  GroupRunner(std::unique_ptr<ownership::GroupMember> m, uint32_t step_ms, std::function<uint64_t()> clock)
+      : member_(std::move(m)), step_ms_(step_ms), clock_(std::move(clock)) {}
+  void run();
+
+  std::unique_ptr<ownership::GroupMember> member_;
+  uint32_t step_ms_;
+  std::function<uint64_t()> clock_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  ownership::Inputs inputs_;
+  std::vector<std::pair<ownership::Request, std::promise<Status>>> requests_;
+  std::vector<ownership::Action> actions_;
+  ownership::GroupState state_;
+  std::atomic<uint64_t> incarnation_{0};
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace sysplex::node
