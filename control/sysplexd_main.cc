@@ -142,6 +142,7 @@ int run(const config::Options& opts, const config::Profile& profile) {
       if (opts.run_seconds && now - start >= uint64_t(opts.run_seconds) * 1000) g_stop.store(true);
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
+    n.shutdown();  // releases its DVIPAs to the backups at once instead of at lease expiry
     g_stop.store(true);
     rte_eal_mp_wait_lcore();
     if (opts.status_line) print_status(n, rates, node::steady_ms(), opts.demo.empty() ? nullptr : &demo, false);

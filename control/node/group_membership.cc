@@ -3,6 +3,7 @@
 // out (activate, deactivate, announce, ask targets for connections, tell the group).
 #include <algorithm>
 #include <cstring>
+#include <thread>
 
 #include <rte_ethdev.h>
 
@@ -59,6 +60,51 @@ Status Node::start_group(store::Store* shared) {
   // Until the group decides, nothing is owned; what this node serves as a target it serves.
   std::vector<distributor::DvipaActivation> acts = group_activations();
   apply_activations(std::move(acts));
+  return ok_status();
+}
+
+void Node::shutdown(std::chrono::milliseconds timeout) {
+  if (!group_ || crashed_) return;
+  std::future<Status> left = group_->request(ownership::Request::leave(ownership::LeaveCause::kShutdown));
+  if (left.wait_for(timeout) != std::future_status::ready) {
+    note("shutdown: the group did not confirm the leave within " + std::to_string(timeout.count()) +
+         " ms; backups take over when the lease expires");
+    return;
+  }
+  // The leave is done once the machine is out; its actions need not be carried out any more.
+  for (uint64_t until = clock_() + uint64_t(timeout.count()); clock_() < until;) {
+    if (group_->state().join == ownership::JoinState::kOut) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+void Node::crash() {
+  std::lock_guard<std::mutex> lock(display_mu_);
+  crashed_ = true;
+  group_.reset();  // no leave: the lease runs out, peers stop hearing heartbeats
+  note("crashed (drill): no heartbeats, no lease renewals, no control work");
+}
+
+Status Node::restart() {
+  std::lock_guard<std::mutex> lock(display_mu_);
+  if (!crashed_) return make_error(Errc::kFailedPrecondition, "node " + name() + " is running");
+  crashed_ = false;
+  owned_.clear();
+  keep_serving_.clear();
+  heard_epoch_.clear();
+  if (in_group_) {
+    in_group_ = false;
+    cache_->stop();
+  }
+  if (!link_) {
+    join_locally();
+    return ok_status();
+  }
+  auto g = GroupRunner::start(profile_, *store_, kGroupStepMs, [this] { return clock_(); });
+  if (!g) return g.error();
+  group_ = std::move(*g);
+  apply_activations(group_activations());
+  note("restarted (drill): joining again");
   return ok_status();
 }
 

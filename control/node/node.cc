@@ -247,6 +247,7 @@ void Node::on_connections_ended(const std::vector<conn::ConnKey>& ended) {
 void Node::poll() {
   rte_mbuf* pkts[dp::kBurst];
   std::lock_guard<std::mutex> lock(display_mu_);
+  if (crashed_) return;
   while (unsigned n = engine_->take_punted(pkts, dp::kBurst))
     for (unsigned i = 0; i < n; ++i) handle_punted(pkts[i]);
   if (tap_) poll_tap();

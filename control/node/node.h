@@ -7,6 +7,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <condition_variable>
@@ -123,6 +124,15 @@ class Node {
   const monitor::Monitor* sysplex_monitor() const { return monitor_.get(); }
   sa::SaManager& sa_manager() { return *sas_; }
   const sa::SaManager& sa_manager() const { return *sas_; }
+  // Leaves the group as a shutdown does (DVIPAs released at once, so backups need not wait for the
+  // lease), waiting up to `timeout` for the store to take it; then the node is out of its group.
+  void shutdown(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+  // Demo drills: crash() stops the node dead (no control work, no heartbeats, no lease renewals:
+  // the group sees a failure); the caller stops polling its workers too. restart() brings it back
+  // as a new incarnation that joins again (its profile reprocessed).
+  void crash();
+  Status restart();
+  bool crashed() const { return crashed_; }
   // The ownership machine's view (null without a group); copied, for displays.
   std::optional<ownership::GroupState> group_state() const;
   struct LoggedMessage {
@@ -143,7 +153,8 @@ class Node {
   void membership_changed(bool member);
   void carry_out_actions(const std::vector<ownership::Action>& actions);
   void heard_owner(const IpAddr& dvipa, uint64_t epoch);
-  Result<std::string> group_command(const std::string& verb, const std::vector<std::string>& args);
+  static bool is_group_verb(const std::string& verb);
+  Result<ownership::Request> group_request(const std::string& verb, const std::vector<std::string>& args) const;
   void poll_sa_events();
   Status init_tap();
   Status init_group();
@@ -234,13 +245,20 @@ class Node {
     std::string verb;
     std::vector<std::string> args;
     std::optional<Result<std::string>> outcome;
+    std::optional<std::future<Status>> pending;   // a group verb the group thread has queued
+    uint64_t deadline_ms = 0;
   };
+  static constexpr uint64_t kGroupReplyMs = 3000;
+  std::vector<std::shared_ptr<Command>> waiting_;  // group verbs awaiting the group thread
+  bool collect_group_replies();
+  void finish_command(Command& c, Result<std::string> r);
   std::mutex commands_mu_;
   std::condition_variable commands_cv_;
   std::deque<std::shared_ptr<Command>> commands_;
   std::vector<rte_mbuf*> held_;                     // hold-buffers: mbufs taken out of the pool
   std::string last_route_error_;
   bool in_group_ = false;
+  bool crashed_ = false;
   bool neighbors_learned_ = false;
   std::vector<distributor::ListenerReport> last_listeners_;
   std::set<std::string> live_connections_;         // served connections at the last scan (ConnKey bytes)

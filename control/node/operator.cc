@@ -14,7 +14,9 @@ namespace sysplex::node {
 
 Result<std::string> Node::operator_command(const std::string& verb, const std::vector<std::string>& args,
                                            std::chrono::milliseconds timeout) {
-  auto c = std::make_shared<Command>(Command{verb, args, std::nullopt});
+  auto c = std::make_shared<Command>();
+  c->verb = verb;
+  c->args = args;
   std::unique_lock<std::mutex> lock(commands_mu_);
   commands_.push_back(c);
   if (!commands_cv_.wait_for(lock, timeout, [&] { return c->outcome.has_value(); }))
@@ -29,14 +31,51 @@ void Node::run_operator_commands() {
     std::lock_guard<std::mutex> lock(commands_mu_);
     todo.swap(commands_);
   }
-  if (todo.empty()) return;
+  bool done = false;
   for (auto& c : todo) {
-    Result<std::string> r = carry_out(c->verb, c->args);
-    note("operator " + c->verb + (r ? ": " + *r : " failed: " + r.error().message));
-    std::lock_guard<std::mutex> lock(commands_mu_);
-    c->outcome = std::move(r);
+    if (group_ && is_group_verb(c->verb)) {  // answered when the group thread has stepped
+      Result<ownership::Request> r = group_request(c->verb, c->args);
+      if (r) {
+        c->pending = group_->request(*r);
+        c->deadline_ms = clock_() + kGroupReplyMs;
+        waiting_.push_back(c);
+        continue;
+      }
+      finish_command(*c, r.error());
+    } else {
+      finish_command(*c, carry_out(c->verb, c->args));
+    }
+    done = true;
   }
-  commands_cv_.notify_all();
+  done |= collect_group_replies();
+  if (done) commands_cv_.notify_all();
+}
+
+bool Node::collect_group_replies() {
+  bool done = false;
+  uint64_t now = clock_();
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    Command& c = **it;
+    if (c.pending->wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      Status st = c.pending->get();
+      finish_command(c, st ? Result<std::string>(c.verb + " accepted") : Result<std::string>(st.error()));
+    } else if (now >= c.deadline_ms) {
+      finish_command(c, make_error(Errc::kUnavailable, "the group thread did not answer '" + c.verb + "' within " +
+                                                           std::to_string(kGroupReplyMs) + " ms (is the store reachable?)"));
+    } else {
+      ++it;
+      continue;
+    }
+    done = true;
+    it = waiting_.erase(it);
+  }
+  return done;
+}
+
+void Node::finish_command(Command& c, Result<std::string> r) {
+  note("operator " + c.verb + (r ? ": " + *r : " failed: " + r.error().message));
+  std::lock_guard<std::mutex> lock(commands_mu_);
+  c.outcome = std::move(r);
 }
 
 // hold-buffers N: takes N more mbufs out of the pool (at most what it has left); release-buffers
@@ -55,33 +94,31 @@ Result<std::string> Node::hold_buffers(const std::vector<std::string>& args) {
          std::to_string(engine_->pool_in_use()) + "/" + std::to_string(engine_->pool_size()) + " in use";
 }
 
+bool Node::is_group_verb(const std::string& verb) {
+  return verb == "join" || verb == "leave" || verb == "deactivate" || verb == "reactivate" || verb == "quiesce" ||
+         verb == "resume";
+}
+
 // With a group, membership and DVIPA commands are the group thread's (VARY TCPIP,,SYSPLEX and
 // VARY TCPIP,,DEACTIVATE/REACTIVATE on z/OS); the reply is the ownership machine's.
-Result<std::string> Node::group_command(const std::string& verb, const std::vector<std::string>& args) {
+Result<ownership::Request> Node::group_request(const std::string& verb, const std::vector<std::string>& args) const {
   bool takes_dvipa = verb == "deactivate" || verb == "reactivate";
   if (args.size() != (takes_dvipa ? 1u : 0u))
     return make_error(Errc::kInvalidArgument, verb + (takes_dvipa ? " takes one DVIPA, e.g. " + verb + " 198.18.1.50" : " takes no arguments"));
   std::optional<IpAddr> dvipa = takes_dvipa ? parse_ip(args[0]) : std::nullopt;
   if (takes_dvipa && !dvipa) return make_error(Errc::kInvalidArgument, "'" + args[0] + "' is not an address");
-  ownership::Request r = verb == "join"       ? ownership::Request::join()
-                         : verb == "leave"    ? ownership::Request::leave(ownership::LeaveCause::kOperator)
-                         : verb == "quiesce"  ? ownership::Request::quiesce()
-                         : verb == "resume"   ? ownership::Request::resume()
-                         : verb == "deactivate" ? ownership::Request::deactivate(*dvipa)
-                                                : ownership::Request::reactivate(*dvipa);
-  std::future<Status> reply = group_->request(r);
-  if (reply.wait_for(std::chrono::seconds(3)) != std::future_status::ready)
-    return make_error(Errc::kUnavailable, "the group thread did not answer within 3 s (is the store reachable?)");
-  Status st = reply.get();
-  if (!st) return st.error();
-  return verb + " accepted";
+  if (takes_dvipa && std::none_of(dist_->activations().begin(), dist_->activations().end(),
+                                  [&](const distributor::DvipaActivation& a) { return a.dvipa.addr == *dvipa; }))
+    return make_error(Errc::kNotFound, to_string(*dvipa) + " is not a DVIPA this node defines or backs up");
+  if (verb == "join") return ownership::Request::join();
+  if (verb == "leave") return ownership::Request::leave(ownership::LeaveCause::kOperator);
+  if (verb == "quiesce") return ownership::Request::quiesce();
+  if (verb == "resume") return ownership::Request::resume();
+  return verb == "deactivate" ? ownership::Request::deactivate(*dvipa) : ownership::Request::reactivate(*dvipa);
 }
 
 Result<std::string> Node::carry_out(const std::string& verb, const std::vector<std::string>& args) {
-  bool group_verb = verb == "join" || verb == "leave" || verb == "deactivate" || verb == "reactivate" ||
-                    verb == "quiesce" || verb == "resume";
-  if (group_verb && group_) return group_command(verb, args);
-  if (group_verb && verb != "join" && verb != "leave")
+  if (is_group_verb(verb) && verb != "join" && verb != "leave")
     return make_error(Errc::kFailedPrecondition, verb + " needs a group (GROUP ... KEYFILE in the profile)");
   if (verb == "leave" || verb == "join") {
     if (!args.empty()) return make_error(Errc::kInvalidArgument, verb + " takes no arguments");

@@ -164,7 +164,9 @@ Result<std::string> format_vipadcfg(const Json& data) {
 }
 
 constexpr Field kVipadyn[] = {
-    {"IPADDR/PREFIXLEN", "ipaddr"}, {"STATUS", "status"}, {"ORIGIN", "origin"}, {"DISTSTAT", "diststat"}, {"EPOCH", "epoch", R},
+    {"IPADDR/PREFIXLEN", "ipaddr"}, {"STATUS", "status"}, {"ORIGIN", "origin"}, {"RANK", "rank", R},
+    {"MOVEABLE", "moveable"},       {"DISTSTAT", "diststat"}, {"OWNER", "owner"}, {"EPOCH", "epoch", R},
+    {"AGE-S", "age_s", R},          {"DETAIL", "detail"},
 };
 
 Result<std::string> format_vipadyn(const Json& data) {
@@ -172,6 +174,52 @@ Result<std::string> format_vipadyn(const Json& data) {
   if (!rows) return rows.error();
   if (rows->empty()) return std::string("no dynamic VIPAs on this node\n");
   return rows_table(*rows, kVipadyn);
+}
+
+constexpr Field kMembers[] = {
+    {"NODE", "node"}, {"STATUS", "status"}, {"HEARD", "heard", R}, {"INCARNATION", "incarnation", R},
+    {"ADDRESSES", "addrs"}, {"AGE-S", "age_s", R}, {"ERROR", "error"},
+};
+constexpr Field kPeers[] = {
+    {"PEER", "node"}, {"XCF", "xcf"}, {"ALIVE", "alive", R}, {"INCARNATION", "incarnation", R},
+    {"HEARTBEATS", "heartbeats", R}, {"LAST-HEARD-MS", "last_heard_ms", R},
+};
+
+// The members of `data` named kind0, kind1, ... (a reply holding rows of several kinds).
+Json rows_of(const Json& data, std::string_view kind) {
+  Json out = Json::object();
+  for (const auto& [key, value] : data.items())
+    if (key.size() > kind.size() && key.compare(0, kind.size(), kind) == 0 && value.is_object()) out[key] = value;
+  return out;
+}
+
+// The membership in two lines, the store's members, the channel's peers, then every non-zero
+// receive counter (accepted, forged, replayed, ...).
+Result<std::string> format_group(const Json& data) {
+  if (!data.is_object()) return not_an_object();
+  if (member(data, "join") == "none") return "node " + cell_text(member(data, "node")) + ": " + cell_text(member(data, "detail")) + "\n";
+  std::string out = "node " + cell_text(member(data, "node")) + "  group " + cell_text(member(data, "group")) + "  " +
+                    upper(cell_text(member(data, "join"))) + "  incarnation " + cell_text(member(data, "incarnation")) +
+                    "  store " + cell_text(member(data, "store")) + "\n";
+  const Json& detail = member(data, "detail");
+  if (!cell_text(detail).empty() && cell_text(detail) != "-") out += cell_text(detail) + "\n";
+  if (member(data, "store") == "unreachable")
+    out += "store down for " + cell_text(member(data, "store_down_ms")) + " ms: " + cell_text(member(data, "store_error")) + "\n";
+  out += "takeovers " + cell_text(member(data, "takeovers")) + "  takebacks " + cell_text(member(data, "takebacks")) +
+         "  releases " + cell_text(member(data, "releases")) + "  self-fences " + cell_text(member(data, "self_fences")) +
+         "  store failures " + cell_text(member(data, "store_failures")) + "\n";
+  Result<Json> members = indexed_rows(rows_of(data, "member"), "member");
+  if (members && !members->empty()) out += "\n" + rows_table(*members, kMembers);
+  Result<Json> peers = indexed_rows(rows_of(data, "peer"), "peer");
+  if (peers && !peers->empty()) out += "\n" + rows_table(*peers, kPeers);
+  const Json& ch = member(data, "channel");
+  if (ch.is_object()) {
+    std::string line;
+    for (const auto& [k, v] : ch.items())
+      if (cell_text(v) != "0") line += (line.empty() ? "" : "  ") + k + " " + cell_text(v);
+    out += "\nchannel: " + (line.empty() ? std::string("nothing sent or received") : line) + "\n";
+  }
+  return out;
 }
 
 constexpr Field kVdpt[] = {
@@ -298,6 +346,7 @@ constexpr Display kDisplays[] = {
     {"routes", true, format_routes, {}},
     {"vipadcfg", true, format_vipadcfg, {}},
     {"vipadyn", true, format_vipadyn, {}},
+    {"group", true, format_group, {}},
     {"vdpt", true, format_vdpt, {}},
     {"vcrt", true, format_vcrt, {}, "[dvipa=A] [client=A] [target=A] [state=S] [limit=N]"},
     {"viparoute", true, format_viparoute, {}},
@@ -310,6 +359,10 @@ constexpr Display kDisplays[] = {
     {"crypto", true, format_crypto, {}},
     {"join", true, format_op, {}, {}, true},
     {"leave", true, format_op, {}, {}, true},
+    {"deactivate", true, format_op, {}, "DVIPA", true},
+    {"reactivate", true, format_op, {}, "DVIPA", true},
+    {"quiesce", true, format_op, {}, {}, true},
+    {"resume", true, format_op, {}, {}, true},
     {"hold-buffers", true, format_op, {}, "N", true},
     {"release-buffers", true, format_op, {}, {}, true},
 };

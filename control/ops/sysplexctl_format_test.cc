@@ -138,14 +138,41 @@ TEST(SysplexctlFormat, VdptShowsTheZosColumns) {
 
 TEST(SysplexctlFormat, VipadynAndViparoute) {
   EXPECT_EQ(show("vipadyn", R"({"dvipa0": {"ipaddr": "198.18.1.50/32", "status": "ACTIVE", "origin": "VIPADEFINE",
-                                "diststat": "DIST/DEST", "epoch": 3}})"),
-            "IPADDR/PREFIXLEN  STATUS  ORIGIN      DISTSTAT   EPOCH\n"
-            "198.18.1.50/32    ACTIVE  VIPADEFINE  DIST/DEST      3\n");
+                                "rank": 0, "moveable": "IMMEDIATE", "diststat": "DIST/DEST", "owner": "N1", "epoch": 3,
+                                "age_s": 12, "detail": "owner"},
+                                "dvipa1": {"ipaddr": "198.18.1.51/32", "status": "MOVING", "origin": "VIPABACKUP",
+                                "rank": 100, "moveable": "WHENIDLE", "diststat": "DIST", "owner": "N2", "epoch": 4,
+                                "age_s": 1, "detail": "takeback from N2 when idle"}})"),
+            "IPADDR/PREFIXLEN  STATUS  ORIGIN      RANK  MOVEABLE   DISTSTAT   OWNER  EPOCH  AGE-S  DETAIL\n"
+            "198.18.1.50/32    ACTIVE  VIPADEFINE     0  IMMEDIATE  DIST/DEST  N1         3     12  owner\n"
+            "198.18.1.51/32    MOVING  VIPABACKUP   100  WHENIDLE   DIST       N2         4      1  takeback from N2 when idle\n");
   EXPECT_EQ(show("viparoute", R"({"route0": {"destxcf": "198.18.1.13", "targetip": "198.18.1.13", "node": "N3",
        "rtstatus": "ACTIVE", "path": "VIPAROUTE 198.18.1.13 lan0", "egress": "lan0", "nexthop_mac": "02:00:00:00:00:13",
        "state": "usable"}})"),
             "DESTXCF      TARGETIP     NODE  RTSTATUS  PATH                        EGRESS  NEXT-HOP-MAC       STATE\n"
             "198.18.1.13  198.18.1.13  N3    ACTIVE    VIPAROUTE 198.18.1.13 lan0  lan0    02:00:00:00:00:13  usable\n");
+}
+
+TEST(SysplexctlFormat, Group) {
+  std::string reply = R"({"node": "N2", "group": "SPXD", "join": "member", "detail": "", "incarnation": 4,
+    "store": "reachable", "takeovers": 1, "takebacks": 0, "releases": 2, "self_fences": 0, "store_failures": 3,
+    "member0": {"node": "N1", "status": "left", "self": 0, "heard": 0, "incarnation": 7, "addrs": "198.18.1.11", "age_s": 5},
+    "member1": {"node": "N2", "status": "active", "self": 1, "heard": 1, "incarnation": 4, "addrs": "198.18.1.12", "age_s": 60},
+    "channel": {"sent": 10, "received": 9, "accepted": 8, "truncated": 0, "forged": 1},
+    "peer0": {"node": "N3", "xcf": "198.18.1.13", "alive": 1, "incarnation": 2, "heartbeats": 99, "last_heard_ms": 40}})";
+  EXPECT_EQ(show("group", reply.c_str()),
+            "node N2  group SPXD  MEMBER  incarnation 4  store reachable\n"
+            "takeovers 1  takebacks 0  releases 2  self-fences 0  store failures 3\n"
+            "\n"
+            "NODE  STATUS  HEARD  INCARNATION  ADDRESSES    AGE-S  ERROR\n"
+            "N1    left        0            7  198.18.1.11      5  -\n"
+            "N2    active      1            4  198.18.1.12     60  -\n"
+            "\n"
+            "PEER  XCF          ALIVE  INCARNATION  HEARTBEATS  LAST-HEARD-MS\n"
+            "N3    198.18.1.13      1            2          99             40\n"
+            "\n"
+            "channel: sent 10  received 9  accepted 8  forged 1\n");
+  EXPECT_EQ(show("group", R"({"node": "N2", "join": "none", "detail": "no GROUP KEYFILE"})"), "node N2: no GROUP KEYFILE\n");
 }
 
 TEST(SysplexctlFormat, WithoutAFormatterTheReplyIsIndentedJson) {
@@ -167,10 +194,10 @@ TEST(SysplexctlFormat, RegistryAndCommands) {
   std::vector<std::string_view> names;
   for (const Display& d : displays()) names.push_back(d.name);
   EXPECT_EQ(names, (std::vector<std::string_view>{"nodes", "ports", "counters", "drops", "lcores", "neighbors",
-                                                  "pool", "routes", "vipadcfg", "vipadyn", "vdpt", "vcrt", "viparoute",
-                                                  "targetcache", "monitor", "messages", "ipsec_sa", "ipsec_drops", "ipsec_policy",
-                                                  "crypto", "join", "leave", "hold-buffers",
-                                                  "release-buffers"}));
+                                                  "pool", "routes", "vipadcfg", "vipadyn", "group", "vdpt", "vcrt",
+                                                  "viparoute", "targetcache", "monitor", "messages", "ipsec_sa", "ipsec_drops",
+                                                  "ipsec_policy", "crypto", "join", "leave", "deactivate", "reactivate",
+                                                  "quiesce", "resume", "hold-buffers", "release-buffers"}));
   EXPECT_FALSE(find_display("nodes")->per_node);
   EXPECT_TRUE(find_display("ports")->per_node);
   EXPECT_EQ(find_display("samonitor"), nullptr);

@@ -225,6 +225,7 @@ int cmd_pool(const char*, const char* params, rte_tel_data* d) {
 void register_distributor_telemetry();  // telemetry_dist.cc
 void register_autonomics_telemetry();   // telemetry_autonomics.cc
 void register_ipsec_telemetry();        // telemetry_ipsec.cc
+void register_group_telemetry();        // telemetry_group.cc
 
 std::vector<node::Node*>& telemetry_nodes() {
   static std::vector<node::Node*> nodes;  // written once before telemetry can call in
@@ -256,19 +257,29 @@ Params parse_params(const char* params) {
 }
 
 namespace {
-// /sysplexd/op,NODE,VERB[,ARG...]: an operator command, carried out by the node's control thread.
+ProcessCommand& process_command() {
+  static ProcessCommand handler;
+  return handler;
+}
+
+// /sysplexd/op,NODE,VERB[,ARG...]: an operator command, carried out by the node's control thread
+// (or by the process, for the verbs its handler takes).
 int cmd_op(const char*, const char* params, rte_tel_data* d) {
   Params p = parse_params(params);
   if (!p.node || p.words.empty()) return -1;
   std::vector<std::string> args(p.words.begin() + 1, p.words.end());
   for (const auto& [k, v] : p.args) args.push_back(k + "=" + v);
-  Result<std::string> r = p.node->operator_command(p.words.front(), args);
+  std::optional<Result<std::string>> by_process;
+  if (process_command()) by_process = process_command()(p.node->name(), p.words.front(), args);
+  Result<std::string> r = by_process ? std::move(*by_process) : p.node->operator_command(p.words.front(), args);
   rte_tel_data_start_dict(d);
   put_str(d, "ok", r ? "yes" : "no");
   put_str(d, r ? "result" : "error", r ? *r : r.error().message);
   return 0;
 }
 }  // namespace
+
+void set_process_command(ProcessCommand handler) { process_command() = std::move(handler); }
 
 rte_tel_data* add_row(rte_tel_data* d, const char* kind, unsigned index) {
   rte_tel_data* r = rte_tel_data_alloc();
@@ -293,6 +304,7 @@ void register_telemetry(const std::vector<node::Node*>& nodes) {
   register_distributor_telemetry();
   register_autonomics_telemetry();
   register_ipsec_telemetry();
+  register_group_telemetry();
   rte_telemetry_register_cmd("/sysplexd/op", cmd_op, "Operator command. Parameters: node,verb[,args] (join, leave, ...)");
 }
 

@@ -84,22 +84,54 @@ int cmd_vipadcfg(const char*, const char* params, rte_tel_data* d) {
   return 0;
 }
 
+const char* diststat(const node::Node& n, const distributor::DvipaActivation& a) {
+  const auto& defs = n.distributor().definitions();
+  bool dist = a.owned && std::any_of(defs.begin(), defs.end(), [&](const config::VipaDistribute& x) { return x.dvipa == a.dvipa.addr; });
+  return dist && a.target ? "DIST/DEST" : dist ? "DIST" : a.target ? "DEST" : "";
+}
+
+// Without a group the profile decides (VIPADEFINE active, VIPABACKUP backup); in a group every
+// row is the ownership machine's: status as z/OS shows it, the owner and epoch the store holds.
 int cmd_vipadyn(const char*, const char* params, rte_tel_data* d) {
   Params p = parse_params(params);
   if (!p.node) return -1;
+  std::optional<ownership::GroupState> g = p.node->group_state();
   std::lock_guard<std::mutex> lock(p.node->display_lock());
   rte_tel_data_start_dict(d);
   unsigned i = 0;
-  const auto& defs = p.node->distributor().definitions();
-  for (const auto& a : p.node->distributor().activations()) {
+  const auto& acts = p.node->distributor().activations();
+  auto activation = [&](const IpAddr& a) -> const distributor::DvipaActivation* {
+    for (const auto& x : acts)
+      if (x.dvipa.addr == a) return &x;
+    return nullptr;
+  };
+  if (g) {
+    uint64_t now = p.node->now_ms();
+    for (const auto& row : g->dvipas) {
+      rte_tel_data* r = add_row(d, "dvipa", i++);
+      put_str(r, "ipaddr", with_len(row.dvipa.addr, row.dvipa.len));
+      put_str(r, "status", std::string(ownership::to_string(row.status)));
+      put_str(r, "origin", row.origin == ownership::Origin::kDefine ? "VIPADEFINE" : "VIPABACKUP");
+      put_u64(r, "rank", row.rank);
+      put_str(r, "moveable", row.moveable == config::Moveable::kImmediate ? "IMMEDIATE" : "WHENIDLE");
+      const distributor::DvipaActivation* a = activation(row.dvipa.addr);
+      put_str(r, "diststat", a ? diststat(*p.node, *a) : "");
+      put_str(r, "owner", row.owner.empty() ? "-" : row.owner);
+      put_u64(r, "epoch", row.epoch);
+      put_u64(r, "age_s", row.since_ms && now >= row.since_ms ? (now - row.since_ms) / 1000 : 0);
+      put_str(r, "detail", row.detail);
+    }
+    return 0;
+  }
+  for (const auto& a : acts) {
     rte_tel_data* r = add_row(d, "dvipa", i++);
     put_str(r, "ipaddr", with_len(a.dvipa.addr, a.dvipa.len));
     put_str(r, "status", a.owned ? "ACTIVE" : "BACKUP");
     bool defined = std::any_of(p.node->profile().vipadynamic.defines.begin(), p.node->profile().vipadynamic.defines.end(),
                                [&](const config::VipaDefine& x) { return x.dvipa.addr == a.dvipa.addr; });
     put_str(r, "origin", defined ? "VIPADEFINE" : "VIPABACKUP");
-    bool dist = a.owned && std::any_of(defs.begin(), defs.end(), [&](const config::VipaDistribute& x) { return x.dvipa == a.dvipa.addr; });
-    put_str(r, "diststat", dist && a.target ? "DIST/DEST" : dist ? "DIST" : a.target ? "DEST" : "");
+    put_str(r, "diststat", diststat(*p.node, a));
+    put_str(r, "owner", a.owned ? p.node->name() : "-");
     put_u64(r, "epoch", a.epoch);
   }
   return 0;
