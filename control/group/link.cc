@@ -39,10 +39,10 @@ bool GroupLink::send(const std::optional<IpAddr>& dst, const channel::Message& m
   return true;
 }
 
-void GroupLink::on_datagram(std::span<const uint8_t> datagram) {
+bool GroupLink::on_datagram(std::span<const uint8_t> datagram) {
   channel::OpenResult r = opener_.open(datagram);
   counters_.rx = opener_.counters();
-  if (!r.ok()) return;
+  if (!r.ok()) return false;
   ++counters_.received;
   const channel::Received& rx = *r.received;
   Peer& p = peers_[rx.header.sender];
@@ -57,6 +57,7 @@ void GroupLink::on_datagram(std::span<const uint8_t> datagram) {
     ++p.heartbeats;
   }
   handler_(p, rx.message);
+  return true;
 }
 
 // Broadcast reaches the peers on our segments (discovery); unicast reaches those heard of that

@@ -61,8 +61,8 @@ class GroupLink {
   static Result<std::unique_ptr<GroupLink>> create(std::shared_ptr<const channel::ChannelKey> key, Options o,
                                                    Transport transport, Handler handler, HeartbeatSource hb);
 
-  // A received datagram addressed to kGroupPort.
-  void on_datagram(std::span<const uint8_t> datagram);
+  // A received datagram addressed to kGroupPort; true when it was accepted (authentic and fresh).
+  bool on_datagram(std::span<const uint8_t> datagram);
   // Sends the heartbeat when one is due; forgets peers silent for long.
   void tick();
   // Sends `m` to the peer named `node` (its first XCF address), or to every known peer.

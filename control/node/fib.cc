@@ -164,15 +164,22 @@ void Node::resolve_next_hops() {
     int port = route_port(r);
     if (r.via && port >= 0) hops.insert({*r.via, port});
   }
-  for (const auto& [hop, port] : hops) {
-    if (neighbors_.count(hop)) continue;
-    auto src = port_source(port, hop.v6);
-    if (!src) continue;
-    const Mac& mac = engine_->ports()[size_t(port)].mac;
-    rte_mbuf* m = hop.v6 ? build_ns(engine_->pool(), mac, src->bytes.data(), hop.bytes.data())
-                         : build_arp_request(engine_->pool(), mac, src->v4_be(), hop.v4_be(), 0);
-    if (m && engine_->control_tx(size_t(port), &m, 1) == 1) ++cc_.resolutions_sent;
-  }
+  for (const auto& [hop, port] : hops)
+    if (!neighbors_.count(hop)) resolve_now(hop, port);
+}
+
+// One ARP request / neighbour solicitation for `hop` on `port`, at most every kResolveRetryMs.
+void Node::resolve_now(const IpAddr& hop, int port) {
+  uint64_t now = clock_();
+  auto& last = last_resolution_ms_[hop];
+  if (last && now < last + kResolveRetryMs) return;
+  auto src = port_source(port, hop.v6);
+  if (!src) return;
+  last = now;
+  const Mac& mac = engine_->ports()[size_t(port)].mac;
+  rte_mbuf* m = hop.v6 ? build_ns(engine_->pool(), mac, src->bytes.data(), hop.bytes.data())
+                       : build_arp_request(engine_->pool(), mac, src->v4_be(), hop.v4_be(), 0);
+  if (m && engine_->control_tx(size_t(port), &m, 1) == 1) ++cc_.resolutions_sent;
 }
 
 }  // namespace sysplex::node

@@ -112,13 +112,35 @@ bool Node::send_datagram(const std::optional<IpAddr>& dst, std::span<const uint8
   if (!route || src == profile_.node_addrs.end()) return false;
   IpAddr hop = route->second ? *route->second : *dst;
   auto nb = neighbors_.find(hop);
-  if (nb == neighbors_.end()) {
-    wanted_.insert({hop, route->first});
-    return false;
+  if (nb == neighbors_.end()) {  // held until the hop resolves (a node that just started knows no MACs)
+    if (pending_datagrams_.size() >= kMaxPendingDatagrams) return false;
+    pending_datagrams_.push_back(PendingDatagram{hop, route->first, *src, *dst, {payload.begin(), payload.end()},
+                                                 clock_() + kPendingDatagramMs});
+    resolve_now(hop, route->first);
+    return true;
   }
   rte_mbuf* m = udp_frame(engine_->pool(), nb->second.mac, engine_->ports()[size_t(route->first)].mac, *src, *dst,
                           group::kGroupPort, payload);
   return m && engine_->control_tx(size_t(route->first), &m, 1) == 1;
+}
+
+// Sends what waited for `hop` now that it resolved; drops what waited too long.
+void Node::flush_pending_datagrams(const IpAddr* resolved) {
+  uint64_t now = clock_();
+  for (auto it = pending_datagrams_.begin(); it != pending_datagrams_.end();) {
+    auto nb = resolved && it->hop == *resolved ? neighbors_.find(it->hop) : neighbors_.end();
+    if (nb != neighbors_.end()) {
+      rte_mbuf* m = udp_frame(engine_->pool(), nb->second.mac, engine_->ports()[size_t(it->port)].mac, it->src, it->dst,
+                              group::kGroupPort, it->payload);
+      if (!m || engine_->control_tx(size_t(it->port), &m, 1) != 1) ++cc_.control_drops;
+    } else if (now >= it->until_ms) {
+      ++cc_.group_unresolved;
+    } else {
+      ++it;
+      continue;
+    }
+    it = pending_datagrams_.erase(it);
+  }
 }
 
 // Spare capacity as WLM would report it: the share of the workers' loops that found nothing to do.

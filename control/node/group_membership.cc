@@ -103,6 +103,7 @@ Status Node::restart() {
   auto g = GroupRunner::start(profile_, *store_, kGroupStepMs, [this] { return clock_(); });
   if (!g) return g.error();
   group_ = std::move(*g);
+  listen_until_ms_ = 0;
   apply_activations(group_activations());
   note("restarted (drill): joining again");
   return ok_status();
@@ -169,6 +170,11 @@ void Node::poll_group() {
   if (now >= next_group_inputs_ms_) {
     group_->set_inputs(group_inputs());
     next_group_inputs_ms_ = now + kInputsEveryMs;
+  }
+  if (!group_->armed()) {  // listen first: W after the control loop started hearing the channel
+    if (!listen_until_ms_) listen_until_ms_ = now + uint64_t(profile_.group.heartbeat_ms) * profile_.group.miss_count;
+    if (now < listen_until_ms_) return;
+    group_->arm();
   }
   bool member = group_->state().join == ownership::JoinState::kMember;
   if (member != in_group_) membership_changed(member);

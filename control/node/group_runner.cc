@@ -1,5 +1,6 @@
 #include "control/node/group_runner.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace sysplex::node {
@@ -24,10 +25,19 @@ GroupRunner::~GroupRunner() {
   for (auto& [req, promise] : requests_) promise.set_value(make_error(Errc::kUnavailable, "the node is stopping"));
 }
 
+void GroupRunner::arm() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_.store(true, std::memory_order_relaxed);
+  }
+  wake_.notify_all();
+}
+
 void GroupRunner::set_inputs(ownership::Inputs in) {
   std::lock_guard<std::mutex> lock(mu_);
   in.requests.clear();
   inputs_ = std::move(in);
+  inputs_at_ms_ = clock_();
 }
 
 std::future<Status> GroupRunner::request(ownership::Request r) {
@@ -55,8 +65,16 @@ ownership::GroupState GroupRunner::state() const {
 // no lock held, so the control thread never waits on the store.
 void GroupRunner::run() {
   std::unique_lock<std::mutex> lock(mu_);
+  wake_.wait(lock, [&] { return stop_ || armed_.load(std::memory_order_relaxed); });
   while (!stop_) {
     ownership::Inputs in = inputs_;
+    uint64_t now = clock_();
+    // Silence counts only while the control thread listens: inputs older than a step or two
+    // (the control loop was descheduled or busy) move every peer's last heartbeat forward by
+    // their age, so a stall here is never taken for a peer's failure.
+    if (now > inputs_at_ms_ + kFreshMs)
+      for (auto& [name, p] : in.peers)
+        if (p.last_heard_ms) p.last_heard_ms = std::min(now, p.last_heard_ms + (now - inputs_at_ms_));
     std::vector<std::promise<Status>> promises;
     for (auto& [req, promise] : requests_) {
       in.requests.push_back(req);
@@ -64,7 +82,7 @@ void GroupRunner::run() {
     }
     requests_.clear();
     lock.unlock();
-    ownership::StepResult r = member_->step(clock_(), in);
+    ownership::StepResult r = member_->step(now, in);
     lock.lock();
     actions_.insert(actions_.end(), r.actions.begin(), r.actions.end());
     for (size_t i = 0; i < promises.size(); ++i)

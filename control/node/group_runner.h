@@ -32,6 +32,11 @@ class GroupRunner {
   GroupRunner& operator=(const GroupRunner&) = delete;
 
   // ---- control thread ----
+  // The machine takes its first step only once armed: the node arms it after listening to the
+  // group channel for a failure-detection window, so a newcomer knows who is alive before it
+  // judges anyone's silence.
+  void arm();
+  bool armed() const { return armed_.load(std::memory_order_relaxed); }
   // What the next steps see (its requests are ignored: use request()).
   void set_inputs(ownership::Inputs in);
   // Queued for the next step; the future holds the machine's reply.
@@ -51,11 +56,14 @@ class GroupRunner {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   ownership::Inputs inputs_;
+  uint64_t inputs_at_ms_ = 0;             // when the control thread last set them
+  static constexpr uint64_t kFreshMs = 30;
   std::vector<std::pair<ownership::Request, std::promise<Status>>> requests_;
   std::vector<ownership::Action> actions_;
   ownership::GroupState state_;
   std::atomic<uint64_t> incarnation_{0};
   bool stop_ = false;
+  std::atomic<bool> armed_{false};
   std::thread thread_;
 };
 

@@ -207,6 +207,8 @@ void Node::learn(const IpAddr& a, const Mac& mac, int port) {
   if (it != neighbors_.end() && it->second.is_static) return;
   if (it == neighbors_.end() || it->second.mac != mac || it->second.port != port) dirty_ = neighbors_learned_ = true;
   neighbors_[a] = Neighbor{mac, port, false, clock_()};
+  last_resolution_ms_.erase(a);
+  if (!pending_datagrams_.empty()) flush_pending_datagrams(&a);
 }
 
 void Node::scan_listeners() {
@@ -268,6 +270,7 @@ void Node::poll() {
   run_monitor();
   poll_sa_events();
   poll_rebuilds();
+  if (!pending_datagrams_.empty()) flush_pending_datagrams(nullptr);
   if (now >= next_refresh_ms_) {
     dist_->update_responsiveness(*engine_);
     dirty_ = true;  // report ages and target paths are re-evaluated on this beat

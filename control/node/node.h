@@ -50,6 +50,7 @@ struct ControlCounters {
   uint64_t connections_adopted = 0;  // connection entries rebuilt from targets' reports
   uint64_t bulk_reports_sent = 0;    // as a target: answers to a new distributor
   uint64_t snapshots = 0;
+  uint64_t group_unresolved = 0;     // group datagrams dropped: their next hop never resolved
 };
 
 struct Neighbor {
@@ -181,6 +182,8 @@ class Node {
   Result<std::string> carry_out(const std::string& verb, const std::vector<std::string>& args);
   Result<std::string> hold_buffers(const std::vector<std::string>& args);
   bool send_datagram(const std::optional<IpAddr>& dst, std::span<const uint8_t> payload);
+  void flush_pending_datagrams(const IpAddr* resolved);
+  void resolve_now(const IpAddr& hop, int port);
   channel::Heartbeat heartbeat();
   uint8_t spare_capacity() const;
   void on_group_message(const group::Peer& from, const channel::Message& m);
@@ -224,6 +227,7 @@ class Node {
   std::set<IpAddr> keep_serving_;                   // given up, still serving its connections
   std::map<IpAddr, uint64_t> heard_epoch_;          // the highest owner epoch peers announced
   uint64_t next_group_inputs_ms_ = 0;
+  uint64_t listen_until_ms_ = 0;                    // the group thread is armed then
   std::unique_ptr<sa::SaManager> sas_;
   uint64_t next_sa_events_ms_ = 0;
   struct Rebuild {  // a takeover waiting for its targets' connection reports
@@ -270,6 +274,18 @@ class Node {
   std::vector<IpAddr> locals_;                      // node and port addresses
   std::vector<std::pair<Prefix, int>> connected_;   // port networks -> port index
   std::set<std::pair<IpAddr, int>> wanted_;         // neighbours a target path waits for
+  std::map<IpAddr, uint64_t> last_resolution_ms_;   // unresolved hops: when last asked
+  struct PendingDatagram {                          // a group datagram waiting for its next hop's MAC
+    IpAddr hop;
+    int port = 0;
+    IpAddr src, dst;
+    std::vector<uint8_t> payload;
+    uint64_t until_ms = 0;
+  };
+  static constexpr size_t kMaxPendingDatagrams = 256;
+  static constexpr uint64_t kPendingDatagramMs = 1000;
+  static constexpr uint64_t kResolveRetryMs = 100;
+  std::deque<PendingDatagram> pending_datagrams_;
   std::set<std::string> tap_addrs_;                 // what the TAP carries now ("addr/len")
   ListenerScan listener_scan_;
   ControlCounters cc_;

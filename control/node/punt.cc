@@ -53,7 +53,13 @@ void Node::handle_punted(rte_mbuf* m) {
     handle_icmpv6(m, d);
   } else if (d.l4_proto == dp::kProtoUdp && d.dport == group::kGroupPort && !(d.flags & dp::kFlagFragment) && link_) {
     uint32_t end = std::min<uint32_t>(rte_pktmbuf_data_len(m), uint32_t(d.l3_off) + d.l3_len);
-    if (end > d.payload_off) link_->on_datagram({f + d.payload_off, end - d.payload_off});
+    // An authentic datagram also tells us its sender's MAC: a node that just started can answer
+    // its peers before any ARP exchange.
+    if (end > d.payload_off && link_->on_datagram({f + d.payload_off, end - d.payload_off})) {
+      Mac sender;
+      std::memcpy(sender.data(), f + 6, 6);
+      learn(addr_of(d.src, d.l3 == L3::kIpv6), sender, port);
+    }
     rte_pktmbuf_free(m);
   } else {
     to_tap_or_drop(m);

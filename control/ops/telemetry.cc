@@ -112,6 +112,11 @@ int cmd_counters(const char*, const char* params, rte_tel_data* d) {
   put_u64(cd, "listener_scan_errors", c.listener_scan_errors);
   put_u64(cd, "snapshots", c.snapshots);
   put_u64(cd, "ended_reported", c.ended_reported);
+  put_u64(cd, "cache_refreshes", c.cache_refreshes);
+  put_u64(cd, "announcements", c.announcements);
+  put_u64(cd, "connections_adopted", c.connections_adopted);
+  put_u64(cd, "bulk_reports_sent", c.bulk_reports_sent);
+  put_u64(cd, "group_unresolved", c.group_unresolved);
   rte_tel_data_add_dict_container(d, "control", cd, 0);
   return 0;
 }
