@@ -82,7 +82,9 @@ enum class RouteSourceKind : uint8_t { kStatic, kKernel, kBoth };
 
 struct RouteSourceConfig {
   RouteSourceKind kind = RouteSourceKind::kBoth;
-  uint32_t heartbeat_ms = 5000;          // a verifying dump of the kernel table this often
+  uint32_t heartbeat_ms = 5000;          // a verifying dump of the kernel table this often; without
+                                         // HEARTBEATMS, at most a quarter of the monitor interval
+  std::optional<SourcePos> heartbeat_pos;  // where HEARTBEATMS was given
   std::vector<uint8_t> daemon_protocols; // rtm_protocol values of the routing daemon; empty: defaults
 };
 
@@ -111,6 +113,8 @@ struct SysplexMonitor {       // GLOBALCONFIG SYSPLEXMONITOR, z/OS defaults
   bool dyn_route = true;      // DYNROUTE (only meaningful with MONINTERFACE)
   bool recovery = false;      // NORECOVERY
   uint32_t timer_secs = 60;   // TIMERSECS 10-3600
+  uint32_t timer_ms = 0;      // TIMERMS 100-3600000 (sysplexd extension for drills and tests); overrides TIMERSECS
+  uint64_t period_ms() const { return timer_ms ? timer_ms : uint64_t(timer_secs) * 1000; }
   // Buffer pools (CSM analog), percent of mbufs in use.
   uint8_t constrained_pct = 80;
   uint8_t critical_pct = 95;

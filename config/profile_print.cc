@@ -131,7 +131,8 @@ void print_globalconfig(Lines& out, const SysplexMonitor& m) {
   std::string mon = m.mon_interface ? (m.dyn_route ? "MONINTERFACE DYNROUTE" : "MONINTERFACE NODYNROUTE") : "NOMONINTERFACE";
   out.add(0, {"GLOBALCONFIG", "SYSPLEXMONITOR", m.auto_rejoin ? "AUTOREJOIN" : "NOAUTOREJOIN", join_mode(m.join), mon,
               m.recovery ? "RECOVERY" : "NORECOVERY", "TIMERSECS", num(m.timer_secs), "BUFCONSTRAINED",
-              num(m.constrained_pct), "BUFCRITICAL", num(m.critical_pct), "BUFRELIEF", num(m.relief_pct)});
+              num(m.constrained_pct), "BUFCRITICAL", num(m.critical_pct), "BUFRELIEF", num(m.relief_pct),
+              opt("TIMERMS", m.timer_ms ? num(m.timer_ms) : "")});
 }
 
 // z/OS writes IPv4 DVIPA masks dotted; IPv6 has only the /len form.

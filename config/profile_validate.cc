@@ -94,6 +94,22 @@ void check_buffer_thresholds(Parse& p) {
                std::to_string(m.critical_pct));
 }
 
+// The monitor warns after half an interval without a route-source heartbeat: the kernel table must
+// be re-read more often than that. Unset, the period follows the interval (5 s at most).
+void check_route_source_heartbeat(Parse& p) {
+  RouteSourceConfig& r = p.profile.route_source;
+  uint64_t period = p.profile.global.monitor.period_ms();
+  if (r.kind == RouteSourceKind::kStatic) return;
+  if (!r.heartbeat_pos) {
+    r.heartbeat_ms = uint32_t(std::clamp<uint64_t>(period / 4, 100, 5000));
+    return;
+  }
+  if (uint64_t(r.heartbeat_ms) * 2 > period)
+    p.report(*r.heartbeat_pos, "ROUTESOURCE HEARTBEATMS " + std::to_string(r.heartbeat_ms) +
+                                   " must be at most half the monitor interval (" + std::to_string(period) +
+                                   " ms from TIMERSECS/TIMERMS): the monitor warns after half an interval without one");
+}
+
 // A DVIPA moves between nodes; an address that is also the node's own would move with it.
 void check_dvipas_are_not_node_addrs(Parse& p) {
   const auto& node = p.profile.node_addrs;
@@ -112,6 +128,7 @@ void finish_profile(Parse& p) {
   check_routes_and_neighbors(p);
   check_tap(p);
   check_buffer_thresholds(p);
+  check_route_source_heartbeat(p);
   check_dvipas_are_not_node_addrs(p);
 }
 

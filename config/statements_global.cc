@@ -31,6 +31,7 @@ constexpr OptionDef<SysplexMonitor> kMonitorOptions[] = {
     {"RECOVERY", [](Parse&, SysplexMonitor& m) { m.recovery = true; }, "RECOVERY"},
     {"NORECOVERY", [](Parse&, SysplexMonitor& m) { m.recovery = false; }, "RECOVERY"},
     {"TIMERSECS", [](Parse& p, SysplexMonitor& m) { m.timer_secs = read_uint<uint32_t>(p.in, "TIMERSECS", 10, 3600); }},
+    {"TIMERMS", [](Parse& p, SysplexMonitor& m) { m.timer_ms = read_uint<uint32_t>(p.in, "TIMERMS", 100, 3600000); }},
     {"BUFCONSTRAINED", [](Parse& p, SysplexMonitor& m) { m.constrained_pct = read_percent(p, "BUFCONSTRAINED"); }},
     {"BUFCRITICAL", [](Parse& p, SysplexMonitor& m) { m.critical_pct = read_percent(p, "BUFCRITICAL"); }},
     {"BUFRELIEF", [](Parse& p, SysplexMonitor& m) { m.relief_pct = read_percent(p, "BUFRELIEF"); }},

@@ -80,7 +80,11 @@ constexpr OptionDef<ConnTableConfig> kConnTableOptions[] = {
 };
 
 constexpr OptionDef<RouteSourceConfig> kRouteSourceOptions[] = {
-    {"HEARTBEATMS", [](Parse& p, RouteSourceConfig& r) { r.heartbeat_ms = read_uint<uint32_t>(p.in, "HEARTBEATMS", 100, 600000); }},
+    {"HEARTBEATMS",
+     [](Parse& p, RouteSourceConfig& r) {
+       r.heartbeat_pos = p.in.pos();
+       r.heartbeat_ms = read_uint<uint32_t>(p.in, "HEARTBEATMS", 100, 600000);
+     }},
     {"DAEMONPROTO",
      [](Parse& p, RouteSourceConfig& r) {
        do {

@@ -309,6 +309,16 @@ TEST(NodeStatements, RouteSource) {
   EXPECT_EQ(parse_error(kHead + "ROUTESOURCE BOTH DAEMONPROTO 0\n"), "t.profile:3:30: DAEMONPROTO must be 1-255, found 0");
 }
 
+TEST(NodeStatements, RouteSourceHeartbeatFollowsTheMonitorInterval) {
+  EXPECT_EQ(parse_ok(kHead).route_source.heartbeat_ms, 5000u);  // TIMERSECS 60
+  EXPECT_EQ(parse_ok(kHead + "GLOBALCONFIG SYSPLEXMONITOR TIMERSECS 10\n").route_source.heartbeat_ms, 2500u);
+  EXPECT_EQ(parse_ok(kHead + "GLOBALCONFIG SYSPLEXMONITOR TIMERMS 1000\n").route_source.heartbeat_ms, 250u);
+  EXPECT_EQ(parse_ok(kHead + "ROUTESOURCE BOTH HEARTBEATMS 500\nGLOBALCONFIG SYSPLEXMONITOR TIMERMS 1000\n").route_source.heartbeat_ms, 500u);
+  EXPECT_EQ(parse_error(kHead + "ROUTESOURCE BOTH HEARTBEATMS 5000\nGLOBALCONFIG SYSPLEXMONITOR TIMERMS 1000\n"),
+            "t.profile:3:30: ROUTESOURCE HEARTBEATMS 5000 must be at most half the monitor interval (1000 ms from "
+            "TIMERSECS/TIMERMS): the monitor warns after half an interval without one");
+}
+
 TEST(NodeStatements, ResourceErrors) {
   EXPECT_EQ(parse_error(kHead + "MEMPOOL MBUFS 700 CACHE 512\n"),
             "t.profile:3:1: MEMPOOL CACHE 512 is too large for MBUFS 700; DPDK needs CACHE * 1.5 <= MBUFS");
@@ -351,6 +361,14 @@ TEST(GlobalConfig, MonInterfaceDefaultsToDynRoute) {
   EXPECT_EQ(p.global.monitor.timer_secs, 10u);
 }
 
+TEST(GlobalConfig, TimerMsIsTheDrillsShortInterval) {
+  Profile p = parse_ok(kHead + "GLOBALCONFIG SYSPLEXMONITOR TIMERSECS 20 TIMERMS 1500\n");
+  EXPECT_EQ(p.global.monitor.timer_ms, 1500u);
+  EXPECT_EQ(p.global.monitor.period_ms(), 1500u);
+  EXPECT_EQ(parse_ok(kHead + "GLOBALCONFIG SYSPLEXMONITOR TIMERSECS 20\n").global.monitor.period_ms(), 20000u);
+  EXPECT_EQ(parse_error(kHead + "GLOBALCONFIG SYSPLEXMONITOR TIMERMS 99\n"), "t.profile:3:37: TIMERMS must be 100-3600000, found 99");
+}
+
 TEST(GlobalConfig, RepeatedStatementsMergeLaterValuesWinning) {
   Profile p = parse_ok(kHead + "GLOBALCONFIG SYSPLEXMONITOR AUTOREJOIN BUFRELIEF 85\n"
                                "GLOBALCONFIG SYSPLEXMONITOR NOAUTOREJOIN BUFCONSTRAINED 90 BUFCRITICAL 99\n");
@@ -374,7 +392,7 @@ TEST(GlobalConfig, Errors) {
             "t.profile:3:14: expected SYSPLEXMONITOR after GLOBALCONFIG, found 'TIMERSECS'");
   EXPECT_EQ(parse_error(kHead + "GLOBALCONFIG SYSPLEXMONITOR NOMONINTERFACE DYNROUTE\n"),
             "t.profile:3:44: unknown GLOBALCONFIG SYSPLEXMONITOR option 'DYNROUTE'; expected AUTOREJOIN, NOAUTOREJOIN, "
-            "DELAYJOIN, NODELAYJOIN, NOJOIN, MONINTERFACE, NOMONINTERFACE, RECOVERY, NORECOVERY, TIMERSECS, "
+            "DELAYJOIN, NODELAYJOIN, NOJOIN, MONINTERFACE, NOMONINTERFACE, RECOVERY, NORECOVERY, TIMERSECS, TIMERMS, "
             "BUFCONSTRAINED, BUFCRITICAL or BUFRELIEF");
 }
 

@@ -1,5 +1,6 @@
-// sysplexd: one node (or, for the demo, a node with emulated hosts) per process. Parses options and
-// the profile, starts EAL, the node and its workers, runs the control loop until signalled.
+// sysplexd: one node per process (or, for the demos, a node with emulated hosts, or a one-host
+// sysplex of three). Parses options and the profile, starts EAL, the node and its workers, runs the
+// control loop until signalled.
 #include <rte_eal.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -16,6 +17,7 @@
 #include "config/profile_parser.h"
 #include "config/profile_print.h"
 #include "control/demo/demo.h"
+#include "control/demo/sysplex_run.h"
 #include "control/node/node.h"
 #include "control/ops/telemetry.h"
 #include "dataplane/engine/eal.h"
@@ -151,6 +153,12 @@ int run(const config::Options& opts, const config::Profile& profile) {
   return rc;
 }
 
+// How the demo's hints spell sysplexctl: beside this sysplexd when it was started by a path.
+std::string sysplexctl_beside(const std::string& argv0) {
+  size_t slash = argv0.rfind('/');
+  return slash == std::string::npos ? "sysplexctl" : argv0.substr(0, slash + 1) + "sysplexctl";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -164,6 +172,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (opts->check) return check_profile(opts->profile);
+  if (opts->demo == "sysplex" || opts->demo == "tour") {
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    return demo::run_sysplex(*opts, sysplexctl_beside(argv[0]), g_stop);
+  }
+  if (!opts->demo.empty() && opts->demo != "single") {
+    std::cerr << "sysplexd: no demo named '" << opts->demo << "' (sysplex, tour or single)\n";
+    return 2;
+  }
   auto profile = opts->demo.empty() ? config::parse_profile_file(opts->profile)
                                     : config::parse_profile_text(demo::kSingleProfile, "<embedded:single>");
   if (!profile) {

@@ -23,7 +23,6 @@ constexpr uint16_t kSegment = 100;     // data bytes per segment
 constexpr unsigned kShortSegments = 3;
 constexpr uint16_t kFirstPort = 20000, kLastPort = 59999;
 constexpr uint64_t kArpEveryMs = 1000;
-constexpr unsigned kOpensPerStep = 4;  // long-lived connections are (re)opened gradually
 
 bool after(uint32_t a, uint32_t b) { return int32_t(a - b) > 0; }
 
@@ -190,9 +189,13 @@ void Client::transmit(uint16_t sport, Conn& c) {
 void Client::open_due() {
   credit_ += double(o_.new_per_second) * double(now_ - last_step_) / 1000.0;
   for (; credit_ >= 1.0; credit_ -= 1.0) open(false);
+  // Long-lived ones one at a time, so they spread over the targets as their readiness arrives.
   size_t long_lived = 0;
   for (const auto& [sport, c] : conns_) long_lived += c.long_lived;
-  for (unsigned i = 0; i < kOpensPerStep && long_lived < o_.long_lived; ++i, ++long_lived) open(true);
+  if (long_lived < o_.long_lived && now_ >= next_long_ms_) {
+    open(true);
+    next_long_ms_ = now_ + o_.long_every_ms;
+  }
 }
 
 void Client::open(bool long_lived) {

@@ -83,7 +83,7 @@ class Client {
   std::map<uint16_t, Conn> conns_;  // by source port
   uint16_t next_sport_ = 20000;
   double credit_ = 0;               // short connections owed by the rate
-  uint64_t now_ = 0, last_step_ = 0, last_arp_ = 0;
+  uint64_t now_ = 0, last_step_ = 0, last_arp_ = 0, next_long_ms_ = 0;
   bool started_ = false;
   ClientCounters counters_;
 };

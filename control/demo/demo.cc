@@ -11,7 +11,7 @@
 
 namespace sysplex::demo {
 
-const char* const kSingleProfile = R"(; The embedded default: one node, two in-process wires, emulated hosts on their far ends.
+const char* const kSingleProfile = R"(; The single-node demo: one node, two in-process wires, emulated hosts on their far ends.
 NODENAME SYS1
 NODEADDR 198.18.0.1
 PORT lan0 DEVICE "wire:demo0:a"

@@ -1,7 +1,8 @@
 #pragma once
 #include "control/layer_guard.h"
-// The embedded default: a node on in-process wires with two emulated hosts, a client that pings the
-// node and sends a UDP stream routed through it, and a server behind it that answers ARP and counts.
+// The single-node demo (--demo single): a node on in-process wires with two emulated hosts, a client
+// that pings the node and sends a UDP stream routed through it, and a server behind it that answers
+// ARP and counts. (The embedded default, the three-node sysplex, is sysplex.h.)
 
 #include <array>
 #include <cstdint>
@@ -14,7 +15,7 @@ struct rte_mbuf;
 
 namespace sysplex::demo {
 
-// The profile the README's run command uses: SYS1 with lan0/lan1 on wires demo0/demo1.
+// The single-node demo's profile: SYS1 with lan0/lan1 on wires demo0/demo1.
 extern const char* const kSingleProfile;
 
 // An emulated host on one end of a wire: answers ARP for its address, counts what it receives and

@@ -20,7 +20,16 @@ Result<std::unique_ptr<Server>> Server::create(const ServerOptions& o, rte_mempo
   return s;
 }
 
-void Server::poll() {
+std::vector<channel::ConnTuple> Server::connections() const {
+  std::vector<channel::ConnTuple> out;
+  for (const auto& [key, c] : conns_)
+    out.push_back({IpAddr::v4_from_host(uint32_t(key >> 16)), o_.dvipa, uint16_t(key), o_.port, channel::kProtoTcp});
+  return out;
+}
+
+void Server::poll(uint64_t now_ms) {
+  now_ = now_ms;
+  if (now_ >= next_expiry_) expire();
   rte_mbuf* pkts[32];
   uint16_t n = rte_eth_rx_burst(port_id_, 0, pkts, 32);
   for (uint16_t i = 0; i < n; ++i) {
@@ -30,6 +39,18 @@ void Server::poll() {
       on_segment(*seg);
     else
       ++counters_.other;
+  }
+}
+
+void Server::expire() {
+  next_expiry_ = now_ + 1000;
+  for (auto it = conns_.begin(); it != conns_.end();) {
+    if (now_ - it->second.last_ms < o_.idle_ms) {
+      ++it;
+      continue;
+    }
+    it = conns_.erase(it);
+    ++counters_.idled;
   }
 }
 
@@ -47,18 +68,25 @@ void Server::on_segment(const Segment& s) {
     return reply(s, s.ack, 0, kTcpRst);
   }
   Conn& c = it->second;
+  c.last_ms = now_;
   bool fin = s.flags & kTcpFin;
+  if (c.closing && !fin && s.payload == 0) {  // the last ACK
+    conns_.erase(it);
+    ++counters_.closed;
+    return;
+  }
   if (s.payload == 0 && !fin) return;  // a bare ACK
   c.rcv_nxt = s.seq + s.payload + (fin ? 1 : 0);
   if (!fin) return reply(s, c.snd_nxt, c.rcv_nxt, kTcpAck);
-  reply(s, c.snd_nxt, c.rcv_nxt, kTcpFin | kTcpAck);
-  conns_.erase(it);
-  ++counters_.closed;
+  if (!c.closing) ++c.snd_nxt;  // our FIN takes a sequence number; a retransmitted FIN gets it again
+  c.closing = true;
+  reply(s, c.snd_nxt - 1, c.rcv_nxt, kTcpFin | kTcpAck);
 }
 
 // A retransmitted SYN gets the same SYN-ACK again.
 void Server::on_syn(uint64_t key, const Segment& s) {
   auto [it, is_new] = conns_.try_emplace(key);
+  it->second.last_ms = now_;
   if (is_new) {
     it->second.snd_nxt = uint32_t(rng_()) + 1;
     ++counters_.accepted;

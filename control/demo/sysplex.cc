@@ -15,6 +15,7 @@ namespace {
 
 constexpr uint64_t kOwnerCheckMs = 10;
 constexpr size_t kEventLog = 64;
+constexpr uint64_t kActionWindowMs = 5000;  // an owner change this soon after an action is timed from it
 constexpr const char* kClientAddr = "198.18.0.100";
 
 std::string name_of(size_t i) { return "N" + std::to_string(i + 1); }
@@ -59,7 +60,7 @@ Status Sysplex::init(const SysplexOptions& o) {
   if (!key) return key.error();
   for (size_t i = 0; i < kSysplexNodes; ++i)
     if (Status st = add_member(i, key->path(), o); !st) return st;
-  event("three nodes up on one segment: N1 defines " + std::string(kSysplexDvipa) + ", N2 and N3 back it up");
+  record("three nodes up on one segment: N1 defines " + std::string(kSysplexDvipa) + ", N2 and N3 back it up");
   return ok_status();
 }
 
@@ -107,20 +108,34 @@ std::optional<size_t> Sysplex::index_of(const std::string& node) const {
   return std::nullopt;
 }
 
+// Frames move between the nodes' control passes, so each node's control sees what the others just
+// sent (heartbeats above all) before it tells its group thread who is alive, and the owner goes
+// first: after the whole process was descheduled, the nodes that could take its DVIPA over hear
+// it before they judge its silence.
 void Sysplex::step() {
   run_pending();
-  lan_->poll();
   client_->step(node::steady_ms());
-  for (auto& m : members_) {
-    if (m.killed.load()) continue;  // a dead host forwards nothing
-    m.node->engine().poll_once_quiescent(0);
-    m.node->poll();
-    m.server->poll();
+  size_t first = owner_ ? owner_->first : 0;
+  for (size_t k = 0; k < kSysplexNodes; ++k) {
+    Member& m = members_[(first + k) % kSysplexNodes];
+    deliver();
+    if (!m.killed.load()) m.node->poll();  // a dead host does nothing
   }
+  deliver();
+  for (auto& m : members_)
+    if (!m.killed.load()) m.server->poll(node::steady_ms());
   if (node::steady_ms() >= next_owner_check_ms_) {
     track_owner();
     next_owner_check_ms_ = node::steady_ms() + kOwnerCheckMs;
   }
+}
+
+// The switch, then each live node's worker (online for the poll, then quiescent and offline, so a
+// publish never waits): what was sent reaches its receiver's control.
+void Sysplex::deliver() {
+  lan_->poll();
+  for (auto& m : members_)
+    if (!m.killed.load()) m.node->engine().poll_once_quiescent(0);  // a dead host forwards nothing
 }
 
 Status Sysplex::kill(size_t i) {
@@ -130,10 +145,8 @@ Status Sysplex::kill(size_t i) {
   m.killed.store(true);
   lan_->set_up(i, false);
   m.server->reset();
-  event(name_of(i) + " killed: no heartbeats, no lease renewals; its link is down and its connections are gone");
-  std::lock_guard<std::mutex> lock(mu_);
-  last_action_ = name_of(i) + " was killed";
-  last_action_ms_ = node::steady_ms();
+  record(name_of(i) + " killed: no heartbeats, no lease renewals; its link is down and its connections are gone",
+         name_of(i) + " was killed");
   return ok_status();
 }
 
@@ -143,10 +156,7 @@ Status Sysplex::revive(size_t i) {
   if (Status st = m.node->restart(); !st) return st;
   lan_->set_up(i, true);
   m.killed.store(false);
-  event(name_of(i) + " revived: a new incarnation joins the group");
-  std::lock_guard<std::mutex> lock(mu_);
-  last_action_ = name_of(i) + " was revived";
-  last_action_ms_ = node::steady_ms();
+  record(name_of(i) + " revived: a new incarnation joins the group", name_of(i) + " was revived");
   return ok_status();
 }
 
@@ -165,21 +175,26 @@ void Sysplex::track_owner() {
   std::string text = now ? name_of(now->first) + " owns " + kSysplexDvipa + " (epoch " + std::to_string(now->second) + ")"
                          : std::string("no node owns ") + kSysplexDvipa;
   std::lock_guard<std::mutex> lock(mu_);
-  if (now && !last_action_.empty()) {
+  if (now && !last_action_.empty() && node::steady_ms() - last_action_ms_ < kActionWindowMs) {
     char after[96];
     std::snprintf(after, sizeof after, ", %.2f s after %s", double(node::steady_ms() - last_action_ms_) / 1000.0,
                   last_action_.c_str());
     text += after;
-    last_action_.clear();
   }
-  events_.push_back({now_ms(), text});
+  if (now) last_action_.clear();
+  events_.push_back({++event_seq_, now_ms(), text});
   if (events_.size() > kEventLog) events_.pop_front();
 }
 
-void Sysplex::event(std::string text) {
+void Sysplex::record(std::string text, const std::string& action) {
   std::lock_guard<std::mutex> lock(mu_);
-  events_.push_back({now_ms(), std::move(text)});
+  events_.push_back({++event_seq_, now_ms(), std::move(text)});
   if (events_.size() > kEventLog) events_.pop_front();
+  // The first of several actions in a row is the likelier cause of the change that follows.
+  uint64_t now = node::steady_ms();
+  if (action.empty() || (!last_action_.empty() && now - last_action_ms_ < kActionWindowMs)) return;
+  last_action_ = action;
+  last_action_ms_ = now;
 }
 
 std::vector<DemoEvent> Sysplex::events() const {

@@ -57,6 +57,7 @@ struct SysplexOptions {
 
 // Something the demo did or saw, for the live view: a kill, a revive, a drain, a change of owner.
 struct DemoEvent {
+  uint64_t seq = 0;    // 1, 2, ... in the order they happened
   uint64_t at_ms = 0;  // since the demo started
   std::string text;
 };
@@ -67,9 +68,9 @@ class Sysplex {
   static Result<std::unique_ptr<Sysplex>> create(const SysplexOptions& o = {});
   ~Sysplex();
 
-  // One pass on the calling thread: queued commands, the switch, the client, and each live node's
-  // worker (online for the pass, then quiescent and offline, so publishing never waits), control
-  // and TCP service.
+  // One pass on the calling thread: queued commands, the client, and for each live node the switch
+  // and the workers (online for their poll, then quiescent and offline, so publishing never waits)
+  // before its control; then the TCP services.
   void step();
   // Drills, on the stepping thread: kill stops a node dead (no control work, no heartbeats or lease
   // renewals; its port goes down and its TCP service loses every connection); revive brings it back
@@ -92,6 +93,8 @@ class Sysplex {
   // The node acting as the DVIPA's owner (as its ownership machine says) and its epoch.
   std::optional<std::pair<size_t, uint64_t>> owner() const { return owner_; }
   std::vector<DemoEvent> events() const;
+  // Adds an event; with `action`, the next change of owner is timed from it ("N1 was killed").
+  void record(std::string text, const std::string& action = "");
   uint64_t started_ms() const { return start_ms_; }
   uint64_t now_ms() const;
 
@@ -110,8 +113,8 @@ class Sysplex {
   Status init(const SysplexOptions& o);
   Status add_member(size_t i, const std::string& key_file, const SysplexOptions& o);
   void run_pending();
+  void deliver();
   void track_owner();
-  void event(std::string text);
   Result<std::string> drain(size_t i);
 
   rte_mempool* pool_ = nullptr;
@@ -127,6 +130,7 @@ class Sysplex {
   mutable std::mutex mu_;    // pending_ and events_: telemetry's thread adds to them
   std::vector<std::unique_ptr<Pending>> pending_;
   std::deque<DemoEvent> events_;
+  uint64_t event_seq_ = 0;
 };
 
 }  // namespace sysplex::demo

@@ -22,8 +22,11 @@ std::optional<Result<std::string>> Sysplex::command(const std::string& node, con
   if (!i) return std::nullopt;
   bool down = killed(*i);
   if (!is_process_verb(verb)) {
-    if (!down) return std::nullopt;
-    return make_error(Errc::kFailedPrecondition, node + " is down (killed); `sysplexctl -n " + node + " revive` brings it back");
+    if (down)
+      return make_error(Errc::kFailedPrecondition, node + " is down (killed); `sysplexctl -n " + node + " revive` brings it back");
+    if (verb == "join" || verb == "leave")  // the node carries it out; the view times what follows
+      record("operator " + verb + " for " + node, node + " was asked to " + verb);
+    return std::nullopt;
   }
   if (!args.empty()) return make_error(Errc::kInvalidArgument, verb + " takes no arguments");
   if (verb == "drain") return drain(*i);
@@ -43,13 +46,10 @@ std::optional<Result<std::string>> Sysplex::command(const std::string& node, con
 // A planned outage: the node leaves the group, its DVIPAs go to their backups at once (no lease to
 // wait out) and it stops serving as a target; `join` brings it back.
 Result<std::string> Sysplex::drain(size_t i) {
+  std::string name = members_[i].node->name();
+  record(name + " drained (operator leave): its DVIPAs go to their backups", name + " was drained");
   Result<std::string> r = members_[i].node->operator_command("leave", {});
   if (!r) return r;
-  std::string name = members_[i].node->name();
-  event(name + " drained (operator leave): its DVIPAs go to their backups");
-  std::lock_guard<std::mutex> lock(mu_);
-  last_action_ = name + " was drained";
-  last_action_ms_ = node::steady_ms();
   return name + " is leaving the group; `sysplexctl -n " + name + " join` brings it back";
 }
 

@@ -27,6 +27,8 @@ struct DvipaActivation {
   bool owned = false;        // this node owns it: ARP/ND, local delivery, distribution if configured
   bool target = false;       // this node serves it as a target of another node's distribution
   uint32_t epoch = 0;        // the ownership epoch (GRE key)
+  bool draining = false;     // given up moments ago: still distributes what reaches it (the network
+                             // has not yet moved to the new owner); answers no ARP for it
   friend bool operator==(const DvipaActivation&, const DvipaActivation&) = default;
 };
 

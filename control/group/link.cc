@@ -49,6 +49,8 @@ bool GroupLink::on_datagram(std::span<const uint8_t> datagram) {
   p.node = rx.header.sender;
   p.last_heard_ms = opts_.mono_ms();
   if (const auto* hb = std::get_if<channel::Heartbeat>(&rx.message)) {
+    if (p.heartbeats && p.last_beat_ms) p.max_gap_ms = std::max(p.max_gap_ms, p.last_heard_ms - p.last_beat_ms);
+    p.last_beat_ms = p.last_heard_ms;
     p.xcf = hb->xcf_addresses;
     p.state = hb->state;
     p.incarnation = hb->incarnation;

@@ -31,6 +31,8 @@ struct Peer {
   uint8_t weight = 0;
   uint64_t last_heard_ms = 0;    // monotonic
   uint64_t heartbeats = 0;
+  uint64_t max_gap_ms = 0;       // the longest silence between two of its heartbeats
+  uint64_t last_beat_ms = 0;
 };
 
 struct LinkCounters {

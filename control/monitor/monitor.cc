@@ -15,7 +15,7 @@ Monitor::Monitor(std::string node_name, const config::SysplexMonitor& config, in
     : node_(std::move(node_name)),
       config_(config),
       start_ms_(start_ms),
-      period_ms_(int64_t(config.timer_secs) * 1000),
+      period_ms_(int64_t(config.period_ms())),
       next_check_(start_ms + period_ms_) {}
 
 CheckResult Monitor::check(int64_t now_ms, const CheckInput& input) {

@@ -169,6 +169,7 @@ channel::Heartbeat Node::heartbeat() {
 }
 
 void Node::on_group_message(const group::Peer& from, const channel::Message& m) {
+  stalled_at_heard_[from.node] = stalled_ms_;
   if (const auto* r = std::get_if<channel::ListenerReport>(&m)) {
     std::vector<distributor::ListenerReport> ready;
     for (const auto& l : r->listeners) ready.push_back({l.dvipa, l.port, l.ready});

@@ -92,6 +92,8 @@ Status Node::restart() {
   owned_.clear();
   keep_serving_.clear();
   heard_epoch_.clear();
+  draining_.clear();
+  reannounce_.clear();
   if (in_group_) {
     in_group_ = false;
     cache_->stop();
@@ -126,6 +128,11 @@ std::vector<distributor::DvipaActivation> Node::group_activations() const {
     a.target = in_group_ && (target || keep_serving_.count(p.addr) > 0);
     auto heard = heard_epoch_.find(p.addr);
     a.epoch = uint32_t(a.owned ? owned->second : heard != heard_epoch_.end() ? heard->second : 0);
+    auto drain = draining_.find(p.addr);
+    if (!a.owned && drain != draining_.end()) {  // forwards for the new owner, under its epoch
+      a.draining = true;
+      a.epoch = std::max(a.epoch, uint32_t(drain->second.epoch));
+    }
     out.push_back(a);
   };
   for (const auto& d : profile_.vipadynamic.defines) add(d.dvipa);
@@ -148,7 +155,12 @@ ownership::Inputs Node::group_inputs() const {
   ownership::Inputs in;
   if (link_)
     for (const auto& [peer, p] : link_->peers()) {
-      in.peers[peer] = ownership::PeerHeard{p.last_heard_ms, p.incarnation, link_->alive(p)};
+      // Silence counts only while this process ran: the time its own control loop stood still
+      // since it last heard the peer (descheduled, the host paused) is credited to the peer.
+      auto at = stalled_at_heard_.find(peer);
+      uint64_t credit = at == stalled_at_heard_.end() ? 0 : stalled_ms_ - at->second;
+      uint64_t heard = std::min(clock_(), p.last_heard_ms + credit);
+      in.peers[peer] = ownership::PeerHeard{heard, p.incarnation, link_->alive(p)};
       for (const auto& d : p.dvipas)
         if (d.role == channel::DvipaRole::kOwner && d.connections == 0 && link_->alive(p)) in.owner_idle.insert(d.dvipa);
     }
@@ -176,6 +188,7 @@ void Node::poll_group() {
     if (now < listen_until_ms_) return;
     group_->arm();
   }
+  poll_moves(now);
   bool member = group_->state().join == ownership::JoinState::kMember;
   if (member != in_group_) membership_changed(member);
   std::vector<ownership::Action> actions = group_->take_actions();
@@ -202,10 +215,13 @@ void Node::carry_out_actions(const std::vector<ownership::Action>& actions) {
   for (const auto& a : actions) {
     if (const auto* x = std::get_if<ownership::Activate>(&a)) {
       owned_[x->dvipa.addr] = x->epoch;
+      draining_.erase(x->dvipa.addr);
       keep_serving_.erase(x->dvipa.addr);
       note("DVIPA " + to_string(x->dvipa.addr) + " ACTIVE here, epoch " + std::to_string(x->epoch) + " (" +
            std::string(ownership::to_string(x->reason)) + ")");
     } else if (const auto* x = std::get_if<ownership::Deactivate>(&a)) {
+      if (auto was = owned_.find(x->dvipa); was != owned_.end() && distributes(x->dvipa))
+        draining_[x->dvipa] = Draining{clock_() + kDrainMs, was->second};
       owned_.erase(x->dvipa);
       if (x->keep_connections) keep_serving_.insert(x->dvipa);
       note("DVIPA " + to_string(x->dvipa) + " given up (" + std::string(ownership::to_string(x->reason)) + ")" +
@@ -218,6 +234,8 @@ void Node::carry_out_actions(const std::vector<ownership::Action>& actions) {
   for (const auto& a : actions) {
     if (const auto* x = std::get_if<ownership::Announce>(&a)) {
       announce(x->dvipa);
+      // Again after a Linux neighbour's locktime (1 s), which ignores a change too soon after one.
+      for (uint64_t after : kReannounceMs) reannounce_.emplace_back(clock_() + after, x->dvipa);
     } else if (const auto* x = std::get_if<ownership::RequestConnections>(&a)) {
       start_rebuild(x->dvipa, uint32_t(x->epoch));
     } else if (const auto* x = std::get_if<ownership::SendTakeoverNotice>(&a)) {
@@ -226,6 +244,34 @@ void Node::carry_out_actions(const std::vector<ownership::Action>& actions) {
       note("DVIPA " + to_string(x->dvipa) + " BACKUP here" + (x->rank ? ", rank " + std::to_string(x->rank) : ""));
     }
   }
+}
+
+// Re-announcements falling due, and draining that has lasted long enough for the network to move.
+void Node::poll_moves(uint64_t now) {
+  for (auto it = reannounce_.begin(); it != reannounce_.end();) {
+    if (now < it->first) {
+      ++it;
+      continue;
+    }
+    if (owned_.count(it->second)) announce(it->second);
+    it = reannounce_.erase(it);
+  }
+  bool ended = false;
+  for (auto it = draining_.begin(); it != draining_.end();) {
+    if (now < it->second.until_ms) {
+      ++it;
+      continue;
+    }
+    note("DVIPA " + to_string(it->first) + ": stopped forwarding for the new owner");
+    it = draining_.erase(it);
+    ended = true;
+  }
+  if (ended) apply_activations(group_activations());
+}
+
+bool Node::distributes(const IpAddr& dvipa) const {
+  return std::any_of(profile_.vipadynamic.distributes.begin(), profile_.vipadynamic.distributes.end(),
+                     [&](const config::VipaDistribute& d) { return d.dvipa == dvipa; });
 }
 
 // What peers say about who owns what: the highest epoch heard is what a target fences with.

@@ -250,6 +250,16 @@ void Node::poll() {
   rte_mbuf* pkts[dp::kBurst];
   std::lock_guard<std::mutex> lock(display_mu_);
   if (crashed_) return;
+  if (uint64_t t = clock_(); last_poll_ms_ && t > last_poll_ms_) {  // a stalled loop delays heartbeats
+    cc_.max_poll_gap_ms = std::max(cc_.max_poll_gap_ms, t - last_poll_ms_);
+    if (t - last_poll_ms_ > kStallMs) {
+      ++cc_.poll_stalls;
+      stalled_ms_ += t - last_poll_ms_;
+    }
+    last_poll_ms_ = t;
+  } else {
+    last_poll_ms_ = t;
+  }
   while (unsigned n = engine_->take_punted(pkts, dp::kBurst))
     for (unsigned i = 0; i < n; ++i) handle_punted(pkts[i]);
   if (tap_) poll_tap();

@@ -51,6 +51,8 @@ struct ControlCounters {
   uint64_t bulk_reports_sent = 0;    // as a target: answers to a new distributor
   uint64_t snapshots = 0;
   uint64_t group_unresolved = 0;     // group datagrams dropped: their next hop never resolved
+  uint64_t max_poll_gap_ms = 0;      // the longest time between two control-loop passes
+  uint64_t poll_stalls = 0;          // passes that came more than kStallMs after the previous one
 };
 
 struct Neighbor {
@@ -226,6 +228,16 @@ class Node {
   std::map<IpAddr, uint64_t> owned_;                // DVIPA -> epoch, as the group decided
   std::set<IpAddr> keep_serving_;                   // given up, still serving its connections
   std::map<IpAddr, uint64_t> heard_epoch_;          // the highest owner epoch peers announced
+  struct Draining {                                 // a DVIPA given up that still distributes
+    uint64_t until_ms = 0;
+    uint64_t epoch = 0;
+  };
+  std::map<IpAddr, Draining> draining_;
+  std::vector<std::pair<uint64_t, IpAddr>> reannounce_;  // (when, DVIPA): gratuitous ARP again
+  static constexpr uint64_t kDrainMs = 5000;
+  static constexpr uint64_t kReannounceMs[] = {1100, 3000};
+  void poll_moves(uint64_t now);
+  bool distributes(const IpAddr& dvipa) const;
   uint64_t next_group_inputs_ms_ = 0;
   uint64_t listen_until_ms_ = 0;                    // the group thread is armed then
   std::unique_ptr<sa::SaManager> sas_;
@@ -238,6 +250,13 @@ class Node {
     std::map<std::string, channel::BulkCollector> collectors;
   };
   std::vector<Rebuild> rebuilds_;
+  struct Settling {  // a rebuilt table waiting for the workers to apply its entries
+    IpAddr dvipa;
+    std::string why;
+    uint64_t deadline_ms = 0;
+  };
+  std::vector<Settling> settling_;
+  static constexpr uint64_t kSettleMs = 500;
   uint32_t rebuild_seq_ = 0;
   std::unique_ptr<routesource::StaticRouteSource> static_routes_;
   std::unique_ptr<routesource::NetlinkRouteSource> kernel_routes_;
@@ -298,6 +317,10 @@ class Node {
   uint64_t next_scan_ms_ = 0;
   uint64_t next_refresh_ms_ = 0;
   uint64_t generation_ = 0;
+  uint64_t last_poll_ms_ = 0;
+  uint64_t stalled_ms_ = 0;                          // the control loop's stalls, summed
+  std::map<std::string, uint64_t> stalled_at_heard_; // stalled_ms_ when each peer was last heard
+  static constexpr uint64_t kStallMs = 50;
 };
 
 }  // namespace sysplex::node

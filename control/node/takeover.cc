@@ -97,9 +97,12 @@ void Node::adopt_connections(const std::string& target_node, const IpAddr& dvipa
   }
 }
 
+// Every member answers, one that serves nothing with an empty report, so the new distributor
+// need not wait out its timeout for members that are no targets.
 void Node::on_bulk_request(const group::Peer& from, const channel::BulkConnectionRequest& r) {
-  if (!serves(r.dvipa)) return;
-  auto chunks = channel::split_bulk_report(r.request_id, r.dvipa, local_connections(r.dvipa));
+  std::vector<channel::ConnTuple> conns;
+  if (serves(r.dvipa)) conns = local_connections(r.dvipa);
+  auto chunks = channel::split_bulk_report(r.request_id, r.dvipa, conns);
   if (!chunks) return note("cannot report connections to " + r.new_owner + ": " + chunks.error().message);
   for (auto& c : *chunks) link_->send_to(from.node, c);
   ++cc_.bulk_reports_sent;
@@ -120,15 +123,27 @@ void Node::on_bulk_report(const group::Peer& from, channel::BulkConnectionReport
   }
 }
 
+// The table trusts its fallback hash only once the workers have applied every adopted entry: a
+// packet looked up before its entry lands would go where the hash says, not where it lives.
 void Node::finish_rebuild(size_t i, const std::string& why) {
   Rebuild rb = std::move(rebuilds_[i]);
   rebuilds_.erase(rebuilds_.begin() + long(i));
-  dist_->set_rebuilding(rb.dvipa, false);
-  note("connection table of " + to_string(rb.dvipa) + " rebuilt (" + why + ")");
+  settling_.push_back({rb.dvipa, why, clock_() + kSettleMs});
 }
 
 void Node::poll_rebuilds() {
   uint64_t now = clock_();
+  bool pending = !settling_.empty() && engine_->commands_pending();
+  for (auto it = settling_.begin(); it != settling_.end();) {
+    if (pending && now < it->deadline_ms) {
+      ++it;
+      continue;
+    }
+    dist_->set_rebuilding(it->dvipa, false);
+    note("connection table of " + to_string(it->dvipa) + " rebuilt (" + it->why + ")" +
+         (pending ? "; the workers had not applied every entry in time" : ""));
+    it = settling_.erase(it);
+  }
   for (size_t i = rebuilds_.size(); i-- > 0;)
     if (now >= rebuilds_[i].deadline_ms)
       finish_rebuild(i, std::to_string(rebuilds_[i].waiting.size()) + " targets did not answer in time");

@@ -182,7 +182,7 @@ constexpr Field kMembers[] = {
 };
 constexpr Field kPeers[] = {
     {"PEER", "node"}, {"XCF", "xcf"}, {"ALIVE", "alive", R}, {"INCARNATION", "incarnation", R},
-    {"HEARTBEATS", "heartbeats", R}, {"LAST-HEARD-MS", "last_heard_ms", R},
+    {"HEARTBEATS", "heartbeats", R}, {"MAX-GAP-MS", "max_gap_ms", R}, {"LAST-HEARD-MS", "last_heard_ms", R},
 };
 
 // The members of `data` named kind0, kind1, ... (a reply holding rows of several kinds).

@@ -159,7 +159,7 @@ TEST(SysplexctlFormat, Group) {
     "member0": {"node": "N1", "status": "left", "self": 0, "heard": 0, "incarnation": 7, "addrs": "198.18.1.11", "age_s": 5},
     "member1": {"node": "N2", "status": "active", "self": 1, "heard": 1, "incarnation": 4, "addrs": "198.18.1.12", "age_s": 60},
     "channel": {"sent": 10, "received": 9, "accepted": 8, "truncated": 0, "forged": 1},
-    "peer0": {"node": "N3", "xcf": "198.18.1.13", "alive": 1, "incarnation": 2, "heartbeats": 99, "last_heard_ms": 40}})";
+    "peer0": {"node": "N3", "xcf": "198.18.1.13", "alive": 1, "incarnation": 2, "heartbeats": 99, "max_gap_ms": 130, "last_heard_ms": 40}})";
   EXPECT_EQ(show("group", reply.c_str()),
             "node N2  group SPXD  MEMBER  incarnation 4  store reachable\n"
             "takeovers 1  takebacks 0  releases 2  self-fences 0  store failures 3\n"
@@ -168,8 +168,8 @@ TEST(SysplexctlFormat, Group) {
             "N1    left        0            7  198.18.1.11      5  -\n"
             "N2    active      1            4  198.18.1.12     60  -\n"
             "\n"
-            "PEER  XCF          ALIVE  INCARNATION  HEARTBEATS  LAST-HEARD-MS\n"
-            "N3    198.18.1.13      1            2          99             40\n"
+            "PEER  XCF          ALIVE  INCARNATION  HEARTBEATS  MAX-GAP-MS  LAST-HEARD-MS\n"
+            "N3    198.18.1.13      1            2          99         130             40\n"
             "\n"
             "channel: sent 10  received 9  accepted 8  forged 1\n");
   EXPECT_EQ(show("group", R"({"node": "N2", "join": "none", "detail": "no GROUP KEYFILE"})"), "node N2: no GROUP KEYFILE\n");

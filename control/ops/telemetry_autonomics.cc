@@ -45,6 +45,7 @@ int cmd_monitor(const char*, const char* params, rte_tel_data* d) {
   const config::SysplexMonitor& m = p.node->profile().global.monitor;
   put_str(d, "in_group", p.node->in_group() ? "yes" : "no");
   put_u64(d, "timersecs", m.timer_secs);
+  put_u64(d, "timer_ms", m.period_ms());
   put_str(d, "recovery", m.recovery ? "RECOVERY" : "NORECOVERY");
   put_str(d, "autorejoin", m.auto_rejoin ? "AUTOREJOIN" : "NOAUTOREJOIN");
   put_u64(d, "pool_in_use_pct", p.node->engine().pool_size() ? 100ull * p.node->engine().pool_in_use() / p.node->engine().pool_size() : 0);

@@ -80,6 +80,7 @@ void put_channel(rte_tel_data* d, const group::GroupLink& link, uint64_t now) {
     put_u64(r, "alive", link.alive(p));
     put_u64(r, "incarnation", p.incarnation);
     put_u64(r, "heartbeats", p.heartbeats);
+    put_u64(r, "max_gap_ms", p.max_gap_ms);
     put_u64(r, "last_heard_ms", now >= p.last_heard_ms ? now - p.last_heard_ms : 0);
   }
 }

@@ -145,7 +145,9 @@ void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, i
   Pick p;
   if (at != conn::kNoSlot) {
     ConnEntry& e = t.entry(at);
-    if (syn && (e.state == ConnState::kFin || e.state == ConnState::kClosed)) {  // the 4-tuple is reused
+    // A bare SYN on anything but a half-open entry starts a new connection on a reused 4-tuple
+    // (an end this distributor never saw, e.g. one adopted from a target's report).
+    if (syn && e.state != ConnState::kSyn) {
       connection_gone(ws, s, e);
       t.erase(at);
       at = conn::kNoSlot;

@@ -261,6 +261,12 @@ bool Engine::broadcast(const ConnCommand& c) {
   return true;
 }
 
+bool Engine::commands_pending() const {
+  for (unsigned w = 0; w < workers_; ++w)
+    if (slots_[w].commands && rte_ring_count(slots_[w].commands) > 0) return true;
+  return false;
+}
+
 unsigned Engine::take_exceptions(Exception* out, unsigned max) {
   return rte_ring_sc_dequeue_burst_elem(exceptions_, out, sizeof(Exception), max, nullptr);
 }

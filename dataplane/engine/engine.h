@@ -108,6 +108,8 @@ class Engine {
   const conn::ConnTable& conn_table(unsigned slot) const { return *slots_[slot].conns; }
   // Queues a command to every worker's table; false (and nothing queued anywhere) if any is full.
   bool broadcast(const ConnCommand& c);
+  // Commands broadcast but not yet applied by every worker.
+  bool commands_pending() const;
   // Packets workers handed back, oldest first.
   unsigned take_exceptions(Exception* out, unsigned max);
   // A target's counters summed over workers.

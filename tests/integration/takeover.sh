@@ -22,59 +22,17 @@ PY=/usr/bin/python3
 command -v etcd >/dev/null && command -v etcdctl >/dev/null || { echo "SKIP: etcd-server/etcd-client not installed" >&2; exit 77; }
 
 it_init
+. "$HERE/group_lib.sh"
 
 D1=198.18.1.50
 D2=198.18.1.51
-CLIENT=198.18.1.100
-MGMT=198.19.0.1             # etcd's address on the management segment
 CONNS=200
-NS_L=$(it_name tkoL)        # the data segment (br0) and the management segment (br1)
-NS_C=$(it_name tkoC)        # the client
-KEY=$IT_TMPDIR/group.key
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY"
-ENDPOINTS="http://$MGMT:23791 http://$MGMT:23792 http://$MGMT:23793"
-ETCDCTL="etcdctl --endpoints=$MGMT:23791,$MGMT:23792,$MGMT:23793 --command-timeout=5s"
+it_check "topology and a healthy three-member etcd cluster" gl_topology tko || { tail -5 "$IT_TMPDIR"/etcd1.stdout; it_summary; }
 
-it_netns "$NS_L" && it_netns "$NS_C" || { it_fail "create netns"; it_summary; }
-for br in br0 br1; do ip -n "$NS_L" link add $br type bridge && ip -n "$NS_L" link set $br up; done
-ip -n "$NS_L" addr add $MGMT/24 dev br1
-attach() {  # attach NS IFNAME BRIDGE: a veth from NS into the bridge
-    local peer; peer=$(it_name "b$2")
-    it_veth "$1" "$2" "$NS_L" "$peer" && ip -n "$NS_L" link set "$peer" master "$3"
-}
-attach "$NS_C" cl0 br0 || it_fail "client veth"
-ip -n "$NS_C" addr add $CLIENT/24 dev cl0
-ip netns exec "$NS_C" "$PY" "$HERE/txcsum_off.py" cl0 || it_fail "disable TX checksum offload on the client"
-
-# ---- etcd: three members on the management segment (in NS_L, where br1 lives) -------------------
-CLUSTER="m1=http://$MGMT:23801,m2=http://$MGMT:23802,m3=http://$MGMT:23803"
-start_etcd() {  # start_etcd I: member I, on its data dir (kept across restarts)
-    local i=$1
-    it_start_ns "$NS_L" "$IT_TMPDIR/etcd$i.stdout" "ETCD_$i" etcd --name "m$i" --data-dir "$IT_TMPDIR/m$i.etcd" \
-        --listen-client-urls "http://$MGMT:2379$i" --advertise-client-urls "http://$MGMT:2379$i" \
-        --listen-peer-urls "http://$MGMT:2380$i" --initial-advertise-peer-urls "http://$MGMT:2380$i" \
-        --initial-cluster "$CLUSTER" --initial-cluster-token "tko$IT_ID" --initial-cluster-state new \
-        --heartbeat-interval 50 --election-timeout 500 --logger=zap --log-outputs="$IT_TMPDIR/etcd$i.log"
-}
-for i in 1 2 3; do start_etcd $i; done
-etcd_healthy() { ip netns exec "$NS_L" $ETCDCTL endpoint health >/dev/null 2>&1; }
-it_check "etcd cluster healthy" it_wait_for 20 "etcd health" etcd_healthy || { tail -5 "$IT_TMPDIR"/etcd1.stdout; it_summary; }
-etcdq() { ip netns exec "$NS_L" $ETCDCTL "$@"; }
-
-# ---- nodes -----------------------------------------------------------------------------------------
 write_profile() {  # write_profile N ROLE_LINES...
     local n=$1; shift
     {
-        echo "NODENAME N$n"
-        echo "NODEADDR 198.18.1.1$n"
-        echo "PORT lan0 DEVICE \"net_af_packet0,iface=$(it_name "v$n"),framecnt=4096,qdisc_bypass=1\""
-        echo "PORTADDR lan0 198.18.1.1$n/24"
-        echo "TAP $(it_name "t$n") PORT lan0"
-        echo "STORE ETCD $ENDPOINTS"
-        echo "GROUP SPXD KEYFILE $KEY"
-        echo "WORKERS 1"
-        echo "MEMPOOL MBUFS 8191 CACHE 256"
-        echo "CONNTABLE ENTRIES 65536"
+        gl_profile_head "$n"
         echo "VIPADYNAMIC"
         printf '  %s\n' "$@"
         echo "  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN $D1 PORT 8080 DESTIP 198.18.1.12 198.18.1.13"
@@ -82,56 +40,26 @@ write_profile() {  # write_profile N ROLE_LINES...
         echo "ENDVIPADYNAMIC"
     } >"$IT_TMPDIR/N$n.profile"
 }
-setup_node() {  # setup_node N: namespace, data veth (DPDK's), management veth (the kernel's, to etcd)
-    local n=$1 ns veth mg
-    ns=$(it_name "tko$n"); veth=$(it_name "v$n"); mg=$(it_name "m$n")
-    it_netns "$ns" && attach "$ns" "$veth" br0 && attach "$ns" "$mg" br1 || return 1
-    ip -n "$ns" link set "$veth" arp off
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf."$veth".disable_ipv6=1 net.ipv4.conf.all.rp_filter=1 \
-        net.ipv4.conf."$veth".rp_filter=1 >/dev/null
-    ip -n "$ns" addr add "198.19.0.1$n/24" dev "$mg"
-    eval "NS_N$n=$ns VETH_N$n=$veth TAP_N$n=$(it_name "t$n") PREFIX_N$n=sysplex-K$n$IT_ID"
-}
-start_node() {  # start_node N: sysplexd (again) on the node's profile; PID_Nn is its process
-    local n=$1 ns prefix
-    eval "ns=\$NS_N$n prefix=\$PREFIX_N$n"
-    it_dpdk_prefix "$prefix"
-    it_start_ns "$ns" "$IT_TMPDIR/N$n.log.$SECONDS" "WRAP_N$n" "$SYSPLEXD" --profile "$IT_TMPDIR/N$n.profile" \
-        --no-status --eal "--file-prefix=$prefix"
-    eval "PID_N$n=\$WRAP_N$n"
-}
 write_profile 1 "VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.255 $D1" "VIPADEFINE MOVEABLE WHENIDLE 255.255.255.255 $D2"
 write_profile 2 "VIPABACKUP 100 $D1" "VIPABACKUP 100 $D2"
 write_profile 3 "VIPABACKUP 90 $D1" "VIPABACKUP 90 $D2"
 for n in 1 2 3; do
-    setup_node $n || it_fail "set up N$n"
+    gl_node $n || it_fail "set up N$n"
     it_check "N$n profile passes --check" sh -c "timeout 10 \"$SYSPLEXD\" --check \"$IT_TMPDIR/N$n.profile\" >/dev/null"
 done
 [ "$IT_FAILS" -eq 0 ] || it_summary
-for n in 1 2 3; do start_node $n; done
+for n in 1 2 3; do gl_start $n; done
 
 ctl() { local p=$1; shift; timeout 10 "$SYSPLEXCTL" --prefix "$p" "$@"; }
-json_ok() {  # json_ok JSON PYTHON-EXPRESSION-ON-r
-    printf '%s' "$1" | "$PY" -c "import json,sys; r=json.load(sys.stdin); sys.exit(0 if ($2) else 1)" 2>/dev/null
-}
-check_json() {  # check_json JSON DESCRIPTION PYTHON-EXPRESSION-ON-r
-    if json_ok "$1" "$3"; then it_pass "$2"; else it_fail "$2 ($1)"; fi
-}
-status_of() {  # status_of N DVIPA -> "STATUS OWNER EPOCH" as N's VIPADYN shows it
-    local p; eval "p=\$PREFIX_N$1"
-    ctl "$p" --json vipadyn 2>/dev/null | "$PY" -c '
-import json, sys
-for r in json.load(sys.stdin).values():
-    if r["ipaddr"].split("/")[0] == sys.argv[1]:
-        print(r["status"], r["owner"], r["epoch"])' "$2"
-}
-is_status() { [ "$(status_of "$1" "$2" | cut -d' ' -f1)" = "$3" ]; }
-wait_until() {  # wait_until SECONDS FUNCTION ARGS...: poll every 0.1 s
-    local deadline=$((SECONDS + $1)); shift
-    while [ "$SECONDS" -lt "$deadline" ]; do "$@" && return 0; sleep 0.1; done
-    return 1
-}
-now_ms() { date +%s%3N; }
+check_json() { gl_check_json "$@"; }
+status_of() { gl_status "$@"; }
+is_status() { gl_is_status "$@"; }
+wait_until() { gl_wait "$@"; }
+round() { gl_round "$@"; }
+rounds_done() { gl_rounds_done "$@"; }
+now_ms() { gl_now_ms; }
+etcdq() { gl_etcdctl "$@"; }
+PY=$GL_PY
 
 for n in 1 2 3; do
     eval "prefix=\$PREFIX_N$n pid=\$PID_N$n"
@@ -158,11 +86,6 @@ it_check "N1's VDPT shows both targets ready for both DVIPAs" wait_until 20 all_
 HOLD=$IT_TMPDIR/hold.jsonl HOLD2=$IT_TMPDIR/hold2.jsonl
 it_start_ns "$NS_C" "$HOLD" HOLDER "$PY" "$HERE/conn_holder.py" $D1 8080 $CONNS --bytes 2000
 it_start_ns "$NS_C" "$HOLD2" HOLDER2 "$PY" "$HERE/conn_holder.py" $D2 8080 20 --bytes 500
-rounds_done() { [ "$(wc -l <"$1" 2>/dev/null)" -ge "$2" ]; }
-round() {  # round PID FILE N: ask for round N and wait for its line; prints the line
-    kill -USR1 "$1"
-    wait_until 60 rounds_done "$2" $(($3 + 1)) && sed -n "$(($3 + 1))p" "$2"
-}
 it_check "$CONNS connections to $D1 opened" wait_until 60 rounds_done "$HOLD" 1
 it_check "20 connections to $D2 opened" wait_until 30 rounds_done "$HOLD2" 1
 R0=$(sed -n 1p "$HOLD"); echo "round 0: $R0" >&2
@@ -226,14 +149,14 @@ for e in json.load(sys.stdin):
     if e["Status"]["leader"] == e["Status"]["header"]["member_id"]:
         print(e["Endpoint"].rsplit(":", 1)[1][-1])')
 if [ -n "$LEADER" ]; then
-    eval "lp=\$ETCD_$LEADER"
+    eval "lp=\$GL_ETCD_$LEADER"
     kill -KILL "$lp"; wait "$lp" 2>/dev/null
     sleep 1
-    start_etcd "$LEADER"
-    one_healthy() { ip netns exec "$NS_L" etcdctl --endpoints="$MGMT:2379$LEADER" endpoint health >/dev/null 2>&1; }
+    gl_start_etcd "$LEADER"
+    one_healthy() { ip netns exec "$NS_L" etcdctl --endpoints="$GL_MGMT:2379$LEADER" endpoint health >/dev/null 2>&1; }
     it_check "etcd member m$LEADER (the leader) restarted and healthy" it_wait_for 20 "m$LEADER health" one_healthy
-    FACTS=$(ip netns exec "$NS_L" etcdctl --endpoints="$MGMT:2379$LEADER" get --prefix /sysplex/SPXD/ --keys-only | grep -c .)
-    owners=$(ip netns exec "$NS_L" etcdctl --endpoints="$MGMT:2379$LEADER" get --prefix /sysplex/SPXD/owners/ --keys-only | grep -c .)
+    FACTS=$(ip netns exec "$NS_L" etcdctl --endpoints="$GL_MGMT:2379$LEADER" get --prefix /sysplex/SPXD/ --keys-only | grep -c .)
+    owners=$(ip netns exec "$NS_L" etcdctl --endpoints="$GL_MGMT:2379$LEADER" get --prefix /sysplex/SPXD/owners/ --keys-only | grep -c .)
     if [ "$owners" -eq 2 ]; then it_pass "the restarted member serves both ownership records ($FACTS keys in all)"
     else it_fail "the restarted member serves both ownership records ($owners owners, $FACTS keys)"; fi
 else
@@ -246,7 +169,7 @@ else it_fail "N2 still owns $D1 at epoch $EPOCH2 after the etcd restart ($st $OW
 
 # ---- 5. N1 comes back: takeback ----------------------------------------------------------------------
 T2=$(now_ms)
-start_node 1
+gl_start 1
 it_check "N1 takes $D1 back (IMMEDIATE)" wait_until 30 is_status 1 $D1 ACTIVE
 T3=$(now_ms)
 echo "takeback: $((T3 - T2)) ms from restart to N1 ACTIVE" >&2
