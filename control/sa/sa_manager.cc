@@ -156,7 +156,11 @@ Status SaManager::rebuild() {
   }
   auto sad = esp::Sad::build(in);
   if (!sad) return sad.error();
-  auto spd = esp::Spd::build(rules_, enabled_, [this](const std::string& n) { return id_of(n); });
+  auto spd = esp::Spd::build(rules_, enabled_, [this](const std::string& n) { return id_of(n); },
+                             [this](uint32_t id) -> std::optional<bool> {
+                               if (id >= entries_.size() || !entries_[id].runtime) return std::nullopt;
+                               return entries_[id].control.dir == esp::SaDir::kInbound;
+                             });
   if (!spd) return spd.error();
   if (sad_) retired_sads_.push_back(std::move(sad_));
   if (spd_) retired_spds_.push_back(std::move(spd_));

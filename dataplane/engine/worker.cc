@@ -206,6 +206,8 @@ void Engine::act(unsigned slot, const Snapshot& s, const Verdict& v, rte_mbuf* m
         if (pol.sa) return esp_out(slot, s, *pol.sa, m, d, true);
       }
       const NextHop& nh = s.next_hops[v.next_hop];
+      // Decrypted traffic crosses only a segment the profile trusts (PORT TRUSTED) in clear.
+      if ((d.flags & kFlagDecrypted) && !s.trusted[nh.port]) return discard(slot, m, Drop::kUntrustedSegment);
       rewrite_for_next_hop(rte_pktmbuf_mtod(m, uint8_t*), d, nh, s.ports[nh.port]);
       ++c.forwarded;
       c.tx_pkts += rte_eth_tx_buffer(ports_[nh.port].port_id, uint16_t(slot), ws.txbuf[nh.port], m);

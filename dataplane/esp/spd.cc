@@ -59,7 +59,8 @@ bool matches(const SpdRule& r, const SpdPacket& p) noexcept {
 }  // namespace
 
 Result<Spd> Spd::build(const std::vector<config::IpsecRule>& rules, bool enabled,
-                       const std::function<uint32_t(const std::string&)>& sa_id) {
+                       const std::function<uint32_t(const std::string&)>& sa_id,
+                       const std::function<std::optional<bool>(uint32_t)>& sa_inbound) {
   Spd spd;
   spd.enabled_ = enabled;
   for (const auto& in : rules) {
@@ -83,6 +84,14 @@ Result<Spd> Spd::build(const std::vector<config::IpsecRule>& rules, bool enabled
       if (r.sa == kSpdNoSa)
         return make_error(Errc::kNotFound, in.pos.file + ":" + std::to_string(in.pos.line) + ": PROTECT names SA '" + in.sa +
                                                "', which is not installed (no IPSECSA of that name, and IKE has none)");
+      if (std::optional<bool> inbound = sa_inbound ? sa_inbound(r.sa) : std::nullopt) {
+        config::Direction way = *inbound ? config::Direction::kInbound : config::Direction::kOutbound;
+        if (r.direction != config::Direction::kBidirectional && r.direction != way)
+          return make_error(Errc::kInvalidArgument, in.pos.file + ":" + std::to_string(in.pos.line) + ": the rule is DIRECTION " +
+                                                        (*inbound ? "OUTBOUND" : "INBOUND") + " but its SA '" + in.sa +
+                                                        "' is " + (*inbound ? "INBOUND" : "OUTBOUND"));
+        r.direction = way;
+      }
     }
     spd.rules_.push_back(r);
   }

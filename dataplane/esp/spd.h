@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,8 +59,12 @@ class Spd {
   Spd() = default;  // empty and disabled: every packet is permitted (no IPSEC block)
   // Compiles the rules in order; `sa_id` maps a PROTECT rule's SA name to its dense id (kSpdNoSa:
   // no such SA, an error naming the rule's line). `enabled` is whether an IPSEC block was given.
+  // `sa_inbound` says which way an installed SA protects (nullopt: not known yet): a
+  // BIDIRECTIONAL PROTECT rule applies only in its SA's direction, and a rule whose DIRECTION
+  // contradicts its SA's is an error.
   [[nodiscard]] static Result<Spd> build(const std::vector<config::IpsecRule>& rules, bool enabled,
-                                         const std::function<uint32_t(const std::string&)>& sa_id);
+                                         const std::function<uint32_t(const std::string&)>& sa_id,
+                                         const std::function<std::optional<bool>(uint32_t)>& sa_inbound = {});
   // The index of the first matching rule, or kSpdImplicit. noexcept, no allocation.
   int32_t lookup(const SpdPacket& p) const noexcept;
   bool enabled() const { return enabled_; }

@@ -106,6 +106,32 @@ TEST(Spd, AProtectRuleMustNameAnInstalledSa) {
   EXPECT_EQ(spd.error().message, "x.profile:4: PROTECT names SA 'NOSUCH', which is not installed (no IPSECSA of that name, and IKE has none)");
 }
 
+// TOPEER (7) protects outbound, FROMPEER (8) inbound: a BIDIRECTIONAL rule naming one applies
+// only that way, and a DIRECTION against its SA's is refused.
+Result<Spd> compile_with_directions(const std::string& rules) {
+  auto parsed = config::parse_profile_text("NODENAME SYS1\nNODEADDR 198.18.0.1\nIPSEC\n" + rules + "ENDIPSEC\n", "d.profile");
+  EXPECT_TRUE(parsed.ok()) << parsed.error_text();
+  return Spd::build(
+      parsed.profile().ipsec.rules, true,
+      [](const std::string& name) { return name == "TOPEER" ? 7u : name == "FROMPEER" ? 8u : name == "IKE" ? 9u : kSpdNoSa; },
+      [](uint32_t id) -> std::optional<bool> {
+        if (id == 9) return std::nullopt;  // named, not installed yet (IKE will)
+        return id == 8;
+      });
+}
+
+TEST(Spd, AProtectRuleAppliesInItsSasDirection) {
+  auto spd = compile_with_directions("  IPSECRULE 198.18.20.0/24 * PROTECT FROMPEER\n  IPSECRULE * * PROTECT IKE\n  IPSECRULE * * PERMIT\n");
+  ASSERT_TRUE(spd.ok()) << spd.error().message;
+  EXPECT_EQ(spd->rules()[0].direction, config::Direction::kInbound);
+  EXPECT_EQ(spd->rules()[1].direction, config::Direction::kBidirectional);
+  EXPECT_EQ(look(*spd, Pkt("198.18.20.5", "198.18.1.1", 17, true, 1, 2)), 0);
+  EXPECT_EQ(look(*spd, Pkt("198.18.20.5", "198.18.2.2", 17, false, 1, 2)), 1);  // routed out: not FROMPEER's
+  auto bad = compile_with_directions("  IPSECRULE * * DIRECTION OUTBOUND PROTECT FROMPEER\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "d.profile:4: the rule is DIRECTION OUTBOUND but its SA 'FROMPEER' is INBOUND");
+}
+
 TEST(Spd, WithoutAnIpsecBlockItIsDisabled) {
   EXPECT_FALSE(Spd{}.enabled());
   EXPECT_TRUE(compile(kRules).enabled());

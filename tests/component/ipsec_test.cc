@@ -42,6 +42,7 @@ std::string profile(const std::string& id, const std::string& dir, bool trusted)
          "  VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 198.19.10.1 PORT 80 DESTIP 198.18.2.2\nENDVIPADYNAMIC\n"
          "IPSEC\n"
          "  IPSECRULE 198.19.1.0/24 198.19.10.1 PROTOCOL TCP PROTECT FROMPEER\n"
+         "  IPSECRULE 198.19.1.0/24 198.18.2.0/24 PROTOCOL UDP PROTECT FROMPEER\n"
          "  IPSECRULE 198.19.10.1 198.19.1.0/24 PROTECT TOPEER\n"
          "  IPSECRULE 198.18.9.0/24 198.19.10.1 DENY\n"
          "  IPSECRULE * * PERMIT\n"
@@ -222,6 +223,21 @@ TEST_F(IpsecTest, DecryptedTrafficMustBeWhatItsSaProtects) {
   EXPECT_TRUE(lan1_.receive().empty());
 }
 
+TEST_F(IpsecTest, DecryptedTrafficIsRoutedInClearOntoATrustedSegment) {
+  PacketBuilder inner;
+  inner.ipv4("198.19.1.5", "198.18.2.2").udp(5000, 53);
+  lan0_.send(from_peer(inner.build_l3()));
+  cycle();
+  auto out = lan1_.receive();
+  for (size_t i = 0; i < size_t(Drop::kCount); ++i)
+    if (node_->engine().totals().drops[i]) ADD_FAILURE() << "dropped: " << dp::kDropNames[i];
+  for (size_t i = 0; i < size_t(esp::EspDrop::kCount); ++i)
+    if (sa("FROMPEER").drops[i]) ADD_FAILURE() << "esp drop " << i;
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], PacketBuilder().eth(port1_, *parse_mac("02:00:00:00:02:02")).ipv4("198.19.1.5", "198.18.2.2").ttl(63)
+                        .udp(5000, 53).build());
+}
+
 class UntrustedTargetSegment : public IpsecTest {
   bool trusted() const override { return false; }
 };
@@ -229,6 +245,15 @@ class UntrustedTargetSegment : public IpsecTest {
 TEST_F(UntrustedTargetSegment, DecryptedTrafficDoesNotCrossItInClear) {
   PacketBuilder inner;
   inner.ipv4("198.19.1.5", "198.19.10.1").tcp(40000, 80, dp::kTcpSyn);
+  lan0_.send(from_peer(inner.build_l3()));
+  cycle();
+  EXPECT_EQ(drops(Drop::kUntrustedSegment), 1u);
+  EXPECT_TRUE(lan1_.receive().empty());
+}
+
+TEST_F(UntrustedTargetSegment, DecryptedTrafficIsNotRoutedOntoItInClear) {
+  PacketBuilder inner;
+  inner.ipv4("198.19.1.5", "198.18.2.2").udp(5000, 53);
   lan0_.send(from_peer(inner.build_l3()));
   cycle();
   EXPECT_EQ(drops(Drop::kUntrustedSegment), 1u);
