@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine (as root): installs what is missing, configures,
 # builds, then runs the demo or the tests.
-#   ./dev.sh run     the embedded default: a node on in-process wires with live rates (Ctrl-C stops)
+#   ./dev.sh run     the embedded default: a three-node sysplex in one process, live view (Ctrl-C stops)
 #   ./dev.sh test    the whole suite: unit, component (EAL on virtual devices), integration (netns)
 #   ./dev.sh build   install and build only.  BUILD_TYPE=Debug|Asan|Release (default Release)
 set -euo pipefail

@@ -25,8 +25,8 @@ po::options_description describe() {
        "DPDK EAL arguments, split on blanks; repeatable, appended in order")
       ("log-level", po::value<std::string>()->value_name("LEVEL"), "error, warning, info (default), debug or keylog")
       ("no-telemetry", "do not serve DPDK telemetry")
-      ("demo", po::value<std::string>()->value_name("NAME")->implicit_value("single"),
-       "run a self-contained demo (default: single)")
+      ("demo", po::value<std::string>()->value_name("NAME")->implicit_value("sysplex"),
+       "run a self-contained demo: sysplex (default: three nodes, live view), tour (the same with timed drills), single")
       ("seconds", po::value<std::string>()->value_name("N"), "stop after N seconds (default 0: run until signalled)")
       ("no-status", "do not print the status line")
       ("help,h", "show this help");
@@ -74,7 +74,7 @@ Status set_profile(const po::variables_map& vm, Options& o) {
 Status set_demo(const po::variables_map& vm, Options& o) {
   if (!vm.count("demo")) return ok_status();
   o.demo = vm["demo"].as<std::string>();
-  if (o.demo.empty()) return make_error(Errc::kInvalidArgument, "--demo needs a name, or none for the single-node demo");
+  if (o.demo.empty()) return make_error(Errc::kInvalidArgument, "--demo needs a name, or none for the sysplex demo");
   if (o.check) return make_error(Errc::kInvalidArgument, "--check checks a profile and cannot be combined with --demo");
   return ok_status();
 }

@@ -70,11 +70,11 @@ TEST(Options, SwitchesTurnThingsOff) {
 }
 
 TEST(Options, DemoWithAndWithoutName) {
-  EXPECT_EQ(parse({"--demo"})->demo, "single");
+  EXPECT_EQ(parse({"--demo"})->demo, "sysplex");
   EXPECT_EQ(parse({"--demo", "ipsec"})->demo, "ipsec");
   EXPECT_EQ(parse({"--demo=distributor", "--seconds", "5"})->demo, "distributor");
   EXPECT_EQ(parse({"--demo", "--seconds", "5"})->run_seconds, 5u);
-  EXPECT_EQ(error_of({"--demo", ""}), "--demo needs a name, or none for the single-node demo");
+  EXPECT_EQ(error_of({"--demo", ""}), "--demo needs a name, or none for the sysplex demo");
   EXPECT_EQ(error_of({"--check", "x", "--demo"}), "--check checks a profile and cannot be combined with --demo");
 }
 

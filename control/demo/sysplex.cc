@@ -91,6 +91,8 @@ Status Sysplex::add_member(size_t i, const std::string& key_file, const SysplexO
   auto server = Server::create(so, pool_);
   if (!server) return server.error();
   m.server = std::move(*server);
+  // A new distributor asks its targets for their connections: the emulated service answers.
+  m.node->set_connection_source([srv = m.server.get()](const IpAddr&) { return srv->connections(); });
   return ok_status();
 }
 

@@ -289,6 +289,7 @@ void Distributor::fill(dp::Snapshot& s, const PathResolver& resolve) {
     v.roles = uint8_t((a.owned ? dp::kDvipaOwned : 0) | (a.target ? dp::kDvipaTarget : 0));
     v.first_range = uint16_t(s.ranges.size());
     uint16_t index = uint16_t(s.dvipas.size());
+    if (a.draining && !a.owned) v.roles |= dp::kDvipaDraining;
     if (a.owned || a.draining)
       for (const auto& d : defs_) {
         if (!(d.dvipa == a.dvipa.addr)) continue;

@@ -12,15 +12,21 @@ namespace {
 
 constexpr uint32_t kFibRules = 4096;
 
-struct FibBuilder {
-  dp::Snapshot& s;
-  void add(const Prefix& p, uint32_t nh) {
-    if (p.addr.v6)
-      rte_lpm6_add(s.fib6, p.addr.bytes.data(), p.len, nh);
+std::shared_ptr<const dp::FibTables> build_fib(const std::vector<FibEntry>& entries, const std::string& tag) {
+  auto t = std::make_shared<dp::FibTables>();
+  rte_lpm_config c4{kFibRules, 256, 0};
+  rte_lpm6_config c6{kFibRules, 1024, 0};
+  t->v4 = rte_lpm_create(("f4_" + tag).c_str(), int(rte_socket_id()), &c4);
+  t->v6 = rte_lpm6_create(("f6_" + tag).c_str(), int(rte_socket_id()), &c6);
+  if (!t->v4 || !t->v6) return nullptr;
+  for (const auto& e : entries) {
+    if (e.prefix.addr.v6)
+      rte_lpm6_add(t->v6, e.prefix.addr.bytes.data(), e.prefix.len, e.next_hop);
     else
-      rte_lpm_add(s.fib4, p.addr.v4_host(), p.len, nh);
+      rte_lpm_add(t->v4, e.prefix.addr.v4_host(), e.prefix.len, e.next_hop);
   }
-};
+  return t;
+}
 
 Prefix host_prefix(const IpAddr& a) { return Prefix{a, uint8_t(a.family_bits())}; }
 
@@ -54,8 +60,9 @@ distributor::TargetPath Node::resolve_target(const IpAddr& xcf) {
   if (std::find(profile_.node_addrs.begin(), profile_.node_addrs.end(), xcf) != profile_.node_addrs.end()) {
     p.view.kind = dp::TargetKind::kLocal;
     p.route = "local";
-    p.state = tap_ ? "usable" : "no TAP";
-    if (!tap_) p.view.kind = dp::TargetKind::kUnusable;
+    bool local = tap_ || engine_->has_local();  // the TAP, or whatever the engine delivers to instead
+    p.state = local ? "usable" : "no TAP";
+    if (!local) p.view.kind = dp::TargetKind::kUnusable;
     return p;
   }
   const config::VipaRoute* vr = nullptr;
@@ -125,13 +132,7 @@ void Node::rebuild_snapshot() {
   }
   for (size_t i = 0; i < engine_->ports().size(); ++i)
     s->ports[i] = dp::PortView{engine_->ports()[i].mac, true, profile_.ports[i].mtu};
-  std::string tag = name() + "_" + std::to_string(generation_);
-  rte_lpm_config c4{kFibRules, 256, 0};
-  rte_lpm6_config c6{kFibRules, 1024, 0};
-  s->fib4 = rte_lpm_create(("f4_" + tag).c_str(), int(rte_socket_id()), &c4);
-  s->fib6 = rte_lpm6_create(("f6_" + tag).c_str(), int(rte_socket_id()), &c6);
-  if (!s->fib4 || !s->fib6) return;  // keep the current snapshot; retried on the next change
-  FibBuilder fib{*s};
+  std::vector<FibEntry> entries;
   auto next_hop = [&](const IpAddr& via, int port) {
     auto it = neighbors_.find(via);
     dp::NextHop nh{uint16_t(port < 0 ? 0 : port), it != neighbors_.end(), {}};
@@ -139,13 +140,25 @@ void Node::rebuild_snapshot() {
     s->next_hops.push_back(nh);
     return uint32_t(s->next_hops.size() - 1);
   };
-  for (const auto& [net, port] : connected_) fib.add(net, next_hop(IpAddr{}, port));  // unresolved: no-neighbor
-  for (const auto& [addr, n] : neighbors_) fib.add(host_prefix(addr), next_hop(addr, n.port));
+  for (const auto& [net, port] : connected_) entries.push_back({net, next_hop(IpAddr{}, port)});  // unresolved: no-neighbor
+  for (const auto& [addr, n] : neighbors_) entries.push_back({host_prefix(addr), next_hop(addr, n.port)});
   for (const auto& r : profile_.routes) {
     int port = route_port(r);
     if (port < 0) continue;
-    fib.add(r.dest, r.via ? next_hop(*r.via, port) : next_hop(IpAddr{}, port));
+    entries.push_back({r.dest, r.via ? next_hop(*r.via, port) : next_hop(IpAddr{}, port)});
   }
+  if (!fib_ || entries != fib_entries_) {
+    auto fib = build_fib(entries, name() + "_" + std::to_string(generation_));
+    if (!fib) {  // keep the current snapshot; retried on the next pass (counted, not logged each time)
+      ++cc_.fib_alloc_failures;
+      return;
+    }
+    fib_ = std::move(fib);
+    fib_entries_ = std::move(entries);
+  }
+  s->fib = fib_;
+  s->fib4 = fib_->v4;
+  s->fib6 = fib_->v6;
   s->adjust_mss = profile_.global.adjust_mss != config::MssMode::kNone;
   for (size_t i = 0; i < profile_.ports.size(); ++i) s->trusted[i] = profile_.ports[i].trusted;
   sas_->fill(*s);

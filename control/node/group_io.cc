@@ -189,18 +189,28 @@ void Node::on_group_message(const group::Peer& from, const channel::Message& m) 
     for (const auto& d : from.dvipas)
       if (d.role == channel::DvipaRole::kOwner) heard_owner(d.dvipa, d.ownership_epoch);
     for (const auto& x : from.xcf) dist_->set_wlm_weight(x, from.weight);
-    std::vector<IpAddr> members;
-    for (const auto& [name, p] : link_->peers())
-      if (link_->alive(p)) members.insert(members.end(), p.xcf.begin(), p.xcf.end());
-    dist_->set_members(members);
+    update_members();
   }
 }
 
+// DESTIP ALL: the live members that take connections (not joining, leaving or quiesced).
+// Recomputed on every heartbeat and every tick, so a member that falls silent leaves the set
+// even when no other member is heard.
+void Node::update_members() {
+  std::vector<IpAddr> members;
+  for (const auto& [name, p] : link_->peers())
+    if (link_->alive(p) && p.state == channel::MemberState::kActive) members.insert(members.end(), p.xcf.begin(), p.xcf.end());
+  dist_->set_members(members);
+}
+
 // The owners of the DVIPAs this node serves hear its listener readiness once a second.
+// A quiesced node (VARY TCPIP,,SYSPLEX,QUIESCE) reports its listeners not ready: distributors
+// give it no new connections while its existing ones carry on.
 void Node::report_listeners() {
   if (!link_ || last_listeners_.empty()) return;
+  bool quiesced = group_ && group_->state().quiesced;
   std::vector<channel::ListenerStatus> listeners;
-  for (const auto& r : last_listeners_) listeners.push_back({r.dvipa, r.port, r.ready});
+  for (const auto& r : last_listeners_) listeners.push_back({r.dvipa, r.port, r.ready && !quiesced});
   link_->send_to_all(channel::ListenerReport{name(), ++report_seq_, listeners});
 }
 
@@ -277,7 +287,10 @@ void Node::scan_connections() {
 }
 
 void Node::group_tick() {
-  if (link_) link_->tick();
+  if (link_) {
+    link_->tick();
+    update_members();
+  }
   watch_ended();
   uint64_t now = clock_();
   if (now >= next_flush_ms_) {

@@ -220,7 +220,10 @@ void Node::scan_listeners() {
         for (const auto& r : d.ports)
           for (uint32_t p = r.first; p <= r.last; ++p) wanted.emplace_back(a.dvipa.addr, uint16_t(p));
   }
-  if (wanted.empty()) return;
+  if (wanted.empty()) {  // serves nothing now (left, gave up): report nothing rather than the past
+    last_listeners_.clear();
+    return;
+  }
   auto ready = listener_scan_(wanted);
   ++cc_.listener_scans;
   if (!ready) {

@@ -53,6 +53,14 @@ struct ControlCounters {
   uint64_t group_unresolved = 0;     // group datagrams dropped: their next hop never resolved
   uint64_t max_poll_gap_ms = 0;      // the longest time between two control-loop passes
   uint64_t poll_stalls = 0;          // passes that came more than kStallMs after the previous one
+  uint64_t fib_alloc_failures = 0;   // snapshots not built: no memory for the FIB tables
+};
+
+// One FIB entry; the snapshot's tables are rebuilt only when the entries change.
+struct FibEntry {
+  Prefix prefix;
+  uint32_t next_hop = 0;
+  friend bool operator==(const FibEntry&, const FibEntry&) = default;
 };
 
 struct Neighbor {
@@ -73,6 +81,10 @@ struct NodeOptions {
 };
 
 // Where the node finds which of its DVIPA:ports have listeners (the local kernel, or a test).
+// Where the node finds its own connections to a DVIPA when a new distributor asks (the local
+// kernel's sockets, or the demo's emulated service).
+using ConnectionSource = std::function<std::vector<channel::ConnTuple>(const IpAddr& dvipa)>;
+
 using ListenerScan = std::function<Result<std::vector<distributor::ListenerReport>>(
     const std::vector<std::pair<IpAddr, uint16_t>>& wanted)>;
 
@@ -107,6 +119,7 @@ class Node {
   void apply_activations(std::vector<distributor::DvipaActivation> a);
   // Replaces the local kernel as the source of listener readiness (tests).
   void set_listener_scan(ListenerScan scan) { listener_scan_ = std::move(scan); }
+  void set_connection_source(ConnectionSource source) { connection_source_ = std::move(source); }
   // Listener reports from other targets (the group channel delivers them).
   void on_listener_report(const IpAddr& xcf, const std::string& node, std::vector<distributor::ListenerReport> r);
   // Connections a target reports ended: removed from every worker's table at once.
@@ -190,6 +203,7 @@ class Node {
   uint8_t spare_capacity() const;
   void on_group_message(const group::Peer& from, const channel::Message& m);
   void group_tick();
+  void update_members();
   void report_listeners();
   void watch_ended();
   void scan_connections();
@@ -307,6 +321,7 @@ class Node {
   std::deque<PendingDatagram> pending_datagrams_;
   std::set<std::string> tap_addrs_;                 // what the TAP carries now ("addr/len")
   ListenerScan listener_scan_;
+  ConnectionSource connection_source_;
   ControlCounters cc_;
   mutable std::mutex display_mu_;
   bool dirty_ = true;
@@ -317,6 +332,8 @@ class Node {
   uint64_t next_scan_ms_ = 0;
   uint64_t next_refresh_ms_ = 0;
   uint64_t generation_ = 0;
+  std::shared_ptr<const dp::FibTables> fib_;          // the current snapshot's FIB tables
+  std::vector<FibEntry> fib_entries_;                 // what they hold
   uint64_t last_poll_ms_ = 0;
   uint64_t stalled_ms_ = 0;                          // the control loop's stalls, summed
   std::map<std::string, uint64_t> stalled_at_heard_; // stalled_ms_ when each peer was last heard

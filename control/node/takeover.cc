@@ -63,6 +63,7 @@ void Node::start_rebuild(const IpAddr& dvipa, uint32_t epoch) {
 
 // The local kernel's connections to `dvipa`, as the client sent them.
 std::vector<channel::ConnTuple> Node::local_connections(const IpAddr& dvipa) const {
+  if (connection_source_) return connection_source_(dvipa);
   std::vector<channel::ConnTuple> out;
   auto socks = distributor::dump_tcp(distributor::kConnectionStates);
   if (!socks) return out;

@@ -365,6 +365,9 @@ constexpr Display kDisplays[] = {
     {"resume", true, format_op, {}, {}, true},
     {"hold-buffers", true, format_op, {}, "N", true},
     {"release-buffers", true, format_op, {}, {}, true},
+    {"kill", true, format_op, {}, {}, true},
+    {"revive", true, format_op, {}, {}, true},
+    {"drain", true, format_op, {}, {}, true},
 };
 
 }  // namespace

@@ -119,6 +119,7 @@ int cmd_counters(const char*, const char* params, rte_tel_data* d) {
   put_u64(cd, "group_unresolved", c.group_unresolved);
   put_u64(cd, "max_poll_gap_ms", c.max_poll_gap_ms);
   put_u64(cd, "poll_stalls", c.poll_stalls);
+  put_u64(cd, "fib_alloc_failures", c.fib_alloc_failures);
   rte_tel_data_add_dict_container(d, "control", cd, 0);
   return 0;
 }

@@ -160,6 +160,10 @@ void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, i
     }
   }
   if (at == conn::kNoSlot) {
+    // Given up: the new owner decides new connections. Picking here could bounce a packet the new
+    // owner forwarded to this node as a target straight back to it.
+    if (dv.roles & kDvipaDraining)
+      return (dv.roles & kDvipaTarget) ? deliver_local(slot, m) : discard(slot, m, Drop::kDvipaNotActive);
     if (!syn && dv.rebuilding) return discard(slot, m, Drop::kAwaitingReports);
     p = syn ? pick_target(s, svc, slot, workers_, d, ws.now_ms) : hashed_target(s, svc, d);
     if (p.target == dist::kNoTarget) return discard(slot, m, Drop::kNoReadyTarget);

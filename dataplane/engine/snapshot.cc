@@ -7,10 +7,12 @@
 
 namespace sysplex::dp {
 
-Snapshot::~Snapshot() {
-  if (fib4) rte_lpm_free(fib4);
-  if (fib6) rte_lpm6_free(fib6);
+FibTables::~FibTables() {
+  if (v4) rte_lpm_free(v4);
+  if (v6) rte_lpm6_free(v6);
 }
+
+Snapshot::~Snapshot() = default;
 
 bool Snapshot::is_local_v6(const uint8_t* a) const {
   for (const auto& l : local_v6)

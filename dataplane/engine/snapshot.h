@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "dataplane/engine/steer.h"
@@ -35,12 +36,24 @@ struct PortView {
   uint16_t mtu = 1500;
 };
 
+// The LPM tables, shared by consecutive snapshots while the routes stay the same (a new rte_lpm
+// costs 64 MB of tbl24 and its clearing: far too much to pay on every snapshot).
+struct FibTables {
+  rte_lpm* v4 = nullptr;
+  rte_lpm6* v6 = nullptr;
+  FibTables() = default;
+  FibTables(const FibTables&) = delete;
+  FibTables& operator=(const FibTables&) = delete;
+  ~FibTables();
+};
+
 struct Snapshot {
   uint64_t generation = 0;
   // Node addresses (NODEADDR, PORTADDR): traffic to them is punted to control.
   std::vector<uint32_t> local_v4;                   // network order
   std::vector<std::array<uint8_t, 16>> local_v6;
   std::array<PortView, kMaxPorts> ports{};
+  std::shared_ptr<const FibTables> fib;             // owns fib4 / fib6
   rte_lpm* fib4 = nullptr;                          // next-hop index per prefix
   rte_lpm6* fib6 = nullptr;
   std::vector<NextHop> next_hops;

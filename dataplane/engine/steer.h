@@ -30,6 +30,8 @@ enum DvipaRole : uint8_t {
   kDvipaOwned = 1 << 0,        // this node owns it: answers ARP/ND for it, delivers it locally
   kDvipaDistributor = 1 << 1,  // owned and distributed: TCP to its service ports goes to targets
   kDvipaTarget = 1 << 2,       // served here as a target: accepted from distributors, delivered locally
+  kDvipaDraining = 1 << 3,     // with kDvipaDistributor: given up moments ago; forwards what its
+                               // connection table knows, picks no target for anything else
 };
 
 struct DvipaView {
