@@ -244,12 +244,14 @@ struct IpsecSa {             // manual SA: ESP without IKE
   uint64_t soft_packets = 0, hard_packets = 0;
   uint32_t soft_secs = 0, hard_secs = 0;
   CryptoEngine engine = CryptoEngine::kAuto;
+  std::string target;        // outbound, DVIPSEC: the one target node this SA is pushed to ("": all)
   SourcePos pos;
 };
 
 struct IpsecConfig {
   bool present = false;      // an IPSEC block was given
   bool dvipsec = false;      // sysplex-wide security associations
+  uint32_t seq_block = 262144;  // DVIPSEC SEQBLOCK: outbound sequence numbers leased per store call
   bool log_enable = true;    // LOGENABLE (default)
   bool log_implicit = false; // NOLOGIMPLICIT (default)
   std::vector<IpsecRule> rules;

@@ -236,13 +236,13 @@ void print_sa(Lines& out, const IpsecSa& sa) {
               num(sa.replay_window), "SOFTBYTES", num(sa.soft_bytes), "HARDBYTES", num(sa.hard_bytes),
               "SOFTPACKETS", num(sa.soft_packets), "HARDPACKETS", num(sa.hard_packets), "SOFTSECS",
               num(sa.soft_secs), "HARDSECS", num(sa.hard_secs), "ENGINE",
-              std::string(choice_keyword(kEngines, sa.engine))});
+              std::string(choice_keyword(kEngines, sa.engine)), opt("TARGET", sa.target.empty() ? "" : name(sa.target))});
 }
 
 void print_ipsec(Lines& out, const IpsecConfig& c) {
   if (!c.present) return;
-  out.add(0, {"IPSEC", flag(c.dvipsec, "DVIPSEC"), c.log_enable ? "LOGENABLE" : "LOGDISABLE",
-              c.log_implicit ? "LOGIMPLICIT" : "NOLOGIMPLICIT"});
+  out.add(0, {"IPSEC", flag(c.dvipsec, "DVIPSEC"), c.dvipsec ? "SEQBLOCK " + num(c.seq_block) : "",
+              c.log_enable ? "LOGENABLE" : "LOGDISABLE", c.log_implicit ? "LOGIMPLICIT" : "NOLOGIMPLICIT"});
   for (const IpsecRule& r : c.rules) print_rule(out, r);
   for (const IpsecSa& sa : c.sas) print_sa(out, sa);
   out.add(0, {"ENDIPSEC"});

@@ -176,6 +176,7 @@ constexpr OptionDef<IpsecSa> kSaOptions[] = {
     {"SOFTSECS", [](Parse& p, IpsecSa& sa) { read_limit<uint32_t, &IpsecSa::soft_secs>(p, sa, "SOFTSECS"); }},
     {"HARDSECS", [](Parse& p, IpsecSa& sa) { read_limit<uint32_t, &IpsecSa::hard_secs>(p, sa, "HARDSECS"); }},
     {"ENGINE", [](Parse& p, IpsecSa& sa) { sa.engine = read_choice(p.in, "ENGINE", kEngines); }},
+    {"TARGET", [](Parse& p, IpsecSa& sa) { sa.target = read_system_name(p.in, "a TARGET node name"); }},
 };
 
 // Key and 4-byte salt: 16 + 4 for AES-128-GCM, 32 + 4 for AES-256-GCM and ChaCha20-Poly1305.
@@ -226,6 +227,8 @@ void check_sa(const Parse& p, const IpsecSa& sa, const SeenOptions& seen) {
   if (sa.engine == CryptoEngine::kSodium && sa.alg == EspAlg::kAes128Gcm)
     throw ProfileError(*seen.find("ENGINE"), "ENGINE SODIUM has no AES128GCM; use AES256GCM, CHACHA20POLY1305 or another ENGINE");
   check_lifetimes(sa, seen);
+  if (!sa.target.empty() && sa.direction != Direction::kOutbound)
+    throw ProfileError(*seen.find("TARGET"), "TARGET names the target that sends with an SA: only an OUTBOUND IPSECSA takes it");
   check_key_file(sa, *seen.find("KEYFILE"));
   check_unique_sa(p, sa);
 }
@@ -248,6 +251,7 @@ constexpr StatementDef kIpsecStatements[] = {
 
 constexpr OptionDef<IpsecConfig> kIpsecOptions[] = {
     {"DVIPSEC", [](Parse&, IpsecConfig& c) { c.dvipsec = true; }},
+    {"SEQBLOCK", [](Parse& p, IpsecConfig& c) { c.seq_block = read_uint<uint32_t>(p.in, "SEQBLOCK", 1024, 1u << 30); }},
     {"LOGENABLE", [](Parse&, IpsecConfig& c) { c.log_enable = true; }, "LOGENABLE"},
     {"LOGDISABLE", [](Parse&, IpsecConfig& c) { c.log_enable = false; }, "LOGENABLE"},
     {"LOGIMPLICIT", [](Parse&, IpsecConfig& c) { c.log_implicit = true; }, "LOGIMPLICIT"},

@@ -27,6 +27,9 @@ TEST(IpsecBlock, HeaderOptionsAndDefaults) {
   EXPECT_TRUE(p.ipsec.dvipsec);
   EXPECT_FALSE(p.ipsec.log_enable);
   EXPECT_TRUE(p.ipsec.log_implicit);
+  EXPECT_EQ(p.ipsec.seq_block, 262144u);
+  EXPECT_EQ(parse_ok(kHead + "IPSEC DVIPSEC SEQBLOCK 1024\nENDIPSEC\n").ipsec.seq_block, 1024u);
+  EXPECT_EQ(parse_error(kHead + "IPSEC DVIPSEC SEQBLOCK 1000\nENDIPSEC\n"), "t.profile:3:24: SEQBLOCK must be 1024-1073741824, found 1000");
   EXPECT_FALSE(parse_ok(kHead).ipsec.present);
 }
 
@@ -145,11 +148,16 @@ class IpsecSaTest : public ::testing::Test {
   std::string key36_ = dir_.write("aes256.key", test_key_hex(36));
 };
 
+TEST_F(IpsecSaTest, OnlyAnOutboundSaHasATarget) {
+  std::string err = parse_error(sa(key20_, "TARGET SYS2"));
+  EXPECT_NE(err.find("TARGET names the target that sends with an SA: only an OUTBOUND IPSECSA takes it"), std::string::npos) << err;
+}
+
 TEST_F(IpsecSaTest, EveryField) {
   Profile p = parse_ok(ipsec("IPSECSA out1 SPI 4097 DIRECTION OUTBOUND MODE TRANSPORT ALGORITHM CHACHA20POLY1305\n"
                              "  KEYFILE \"" + key36_ + "\" LOCAL 2001:db8:1::1 REMOTE 2001:db8:1::2 ENCAP UDP SPORT 4501 DPORT 4502\n"
                              "  ESN REPLAYWINDOW 65536 SOFTBYTES 1000 HARDBYTES 2000 SOFTPACKETS 10 HARDPACKETS 20\n"
-                             "  SOFTSECS 30 HARDSECS 60 ENGINE SODIUM\n"));
+                             "  SOFTSECS 30 HARDSECS 60 ENGINE SODIUM TARGET sys2\n"));
   ASSERT_EQ(p.ipsec.sas.size(), 1u);
   const IpsecSa& s = p.ipsec.sas[0];
   EXPECT_EQ(s.name, "out1");
@@ -170,6 +178,7 @@ TEST_F(IpsecSaTest, EveryField) {
   EXPECT_EQ(s.soft_packets, 10u);
   EXPECT_EQ(s.hard_packets, 20u);
   EXPECT_EQ(s.soft_secs, 30u);
+  EXPECT_EQ(s.target, "SYS2");
   EXPECT_EQ(s.hard_secs, 60u);
   EXPECT_EQ(s.engine, CryptoEngine::kSodium);
 }

@@ -183,6 +183,8 @@ void Node::on_group_message(const group::Peer& from, const channel::Message& m) 
     on_bulk_request(from, *q);
   } else if (const auto* b = std::get_if<channel::BulkConnectionReport>(&m)) {
     on_bulk_report(from, *b);
+  } else if (const auto* sh = std::get_if<channel::ShadowSa>(&m)) {
+    on_shadow_sa(from, *sh);
   } else if (const auto* t = std::get_if<channel::TakeoverNotice>(&m)) {
     heard_owner(t->dvipa, t->ownership_epoch);
   } else if (std::holds_alternative<channel::Heartbeat>(m)) {

@@ -94,6 +94,7 @@ Status Node::restart() {
   heard_epoch_.clear();
   draining_.clear();
   reannounce_.clear();
+  swsa_reset();
   if (in_group_) {
     in_group_ = false;
     cache_->stop();
@@ -189,6 +190,8 @@ void Node::poll_group() {
     group_->arm();
   }
   poll_moves(now);
+  for (auto& done : group_->take_done()) done();  // store work the group thread finished
+  swsa_tick();
   bool member = group_->state().join == ownership::JoinState::kMember;
   if (member != in_group_) membership_changed(member);
   std::vector<ownership::Action> actions = group_->take_actions();
@@ -231,6 +234,10 @@ void Node::carry_out_actions(const std::vector<ownership::Action>& actions) {
     }
   }
   apply_activations(group_activations());
+  for (const auto& a : actions) {
+    if (const auto* x = std::get_if<ownership::Activate>(&a)) swsa_activate(x->dvipa.addr);
+    if (const auto* x = std::get_if<ownership::Deactivate>(&a)) swsa_deactivate(x->dvipa);
+  }
   for (const auto& a : actions) {
     if (const auto* x = std::get_if<ownership::Announce>(&a)) {
       announce(x->dvipa);

@@ -9,7 +9,7 @@ Result<std::unique_ptr<GroupRunner>> GroupRunner::start(const config::Profile& p
                                                         uint32_t step_ms, std::function<uint64_t()> clock_ms) {
   auto m = ownership::GroupMember::create(profile, store);
   if (!m) return m.error();
-  std::unique_ptr<GroupRunner> r(new GroupRunner(std::move(*m), step_ms, std::move(clock_ms)));
+  std::unique_ptr<GroupRunner> r(new GroupRunner(std::move(*m), store, step_ms, std::move(clock_ms)));
   r->state_ = r->member_->state();
   r->thread_ = std::thread([p = r.get()] { p->run(); });
   return r;
@@ -51,6 +51,31 @@ std::future<Status> GroupRunner::request(ownership::Request r) {
   return f;
 }
 
+void GroupRunner::post(Task task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  wake_.notify_all();
+}
+
+std::vector<GroupRunner::Done> GroupRunner::take_done() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::exchange(done_, {});
+}
+
+void GroupRunner::run_tasks(std::unique_lock<std::mutex>& lock) {
+  while (!tasks_.empty() && !stop_) {
+    std::vector<Task> todo = std::exchange(tasks_, {});
+    lock.unlock();
+    std::vector<Done> finished;
+    for (auto& t : todo)
+      if (Done d = t(store_)) finished.push_back(std::move(d));
+    lock.lock();
+    for (auto& d : finished) done_.push_back(std::move(d));
+  }
+}
+
 std::vector<ownership::Action> GroupRunner::take_actions() {
   std::lock_guard<std::mutex> lock(mu_);
   return std::exchange(actions_, {});
@@ -89,7 +114,8 @@ void GroupRunner::run() {
       promises[i].set_value(i < r.replies.size() ? r.replies[i] : make_error(Errc::kInternal, "no reply from the group"));
     state_ = member_->state();
     incarnation_.store(member_->incarnation(), std::memory_order_relaxed);
-    wake_.wait_for(lock, std::chrono::milliseconds(step_ms_), [&] { return stop_ || !requests_.empty(); });
+    run_tasks(lock);
+    wake_.wait_for(lock, std::chrono::milliseconds(step_ms_), [&] { return stop_ || !requests_.empty() || !tasks_.empty(); });
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -42,15 +43,27 @@ class GroupRunner {
   // Queued for the next step; the future holds the machine's reply.
   std::future<Status> request(ownership::Request r);
   std::vector<ownership::Action> take_actions();
+  // Store work for the group thread (SA records, sequence leases): `task` runs there, after the
+  // machine's step, and returns what the control thread does with the outcome; take_done() hands
+  // those back. The control thread never waits on the store.
+  using Done = std::function<void()>;
+  using Task = std::function<Done(store::Store&)>;
+  void post(Task task);
+  std::vector<Done> take_done();
   ownership::GroupState state() const;
   uint64_t incarnation() const { return incarnation_.load(std::memory_order_relaxed); }
 
  private:
-  GroupRunner(std::unique_ptr<ownership::GroupMember> m, uint32_t step_ms, std::function<uint64_t()> clock)
-      : member_(std::move(m)), step_ms_(step_ms), clock_(std::move(clock)) {}
+  GroupRunner(std::unique_ptr<ownership::GroupMember> m, store::Store& store, uint32_t step_ms,
+              std::function<uint64_t()> clock)
+      : member_(std::move(m)), store_(store), step_ms_(step_ms), clock_(std::move(clock)) {}
+  void run_tasks(std::unique_lock<std::mutex>& lock);
   void run();
 
   std::unique_ptr<ownership::GroupMember> member_;
+  store::Store& store_;
+  std::vector<Task> tasks_;
+  std::vector<Done> done_;
   uint32_t step_ms_;
   std::function<uint64_t()> clock_;
   mutable std::mutex mu_;

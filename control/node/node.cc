@@ -98,7 +98,7 @@ Status Node::init(unsigned workers, const NodeOptions& o) {
   auto d = distributor::Distributor::create(profile_, workers, clock_);
   if (!d) return d.error();
   dist_ = std::move(*d);
-  auto sas = sa::SaManager::create(profile_, workers, o.keylog);
+  auto sas = sa::SaManager::create(profile_, workers, o.keylog, [this](const config::IpsecSa& sa) { return is_sysplex_sa(sa); });
   if (!sas) return sas.error();
   sas_ = std::move(*sas);
   if (dist_->distributes()) {
@@ -122,6 +122,7 @@ Status Node::init(unsigned workers, const NodeOptions& o) {
   if (profile_.tap)
     if (Status st = init_tap(); !st) return st;
   if (Status st = init_group(); !st) return st;
+  if (Status st = init_swsa(); !st) return st;
   if (link_) {  // a group: the store and the ownership machine decide what this node owns
     if (Status st = start_group(o.store); !st) return st;
   } else {
@@ -343,6 +344,7 @@ void Node::poll_sa_events() {
     if (e.events & dp::esp::kEventHardAny) what += " hard lifetime reached, no longer used;";
     if (e.events & dp::esp::kEventSeqLowWater) what += " sequence block at its low-water mark;";
     if (e.events & dp::esp::kEventSeqExhausted) what += " sequence block used up, sending stopped;";
+    if (e.events & (dp::esp::kEventSeqLowWater | dp::esp::kEventSeqExhausted)) swsa_lease_more(e.name);
     char spi[16];
     std::snprintf(spi, sizeof spi, "%08x", e.spi);
     note("SA " + e.name + " (SPI " + spi + "):" + what);

@@ -27,6 +27,8 @@
 #include "control/ownership/member.h"
 #include "control/sa/sa_manager.h"
 #include "control/store/store.h"
+#include "control/swsa/lease.h"
+#include "control/swsa/record.h"
 #include "control/routesource/composite_source.h"
 #include "control/routesource/netlink_source.h"
 #include "control/routesource/static_source.h"
@@ -54,6 +56,9 @@ struct ControlCounters {
   uint64_t max_poll_gap_ms = 0;      // the longest time between two control-loop passes
   uint64_t poll_stalls = 0;          // passes that came more than kStallMs after the previous one
   uint64_t fib_alloc_failures = 0;   // snapshots not built: no memory for the FIB tables
+  uint64_t shadows_sent = 0, shadows_installed = 0;
+  uint64_t shadows_refused = 0;      // malformed, or not from the DVIPA's owner
+  uint64_t seq_leases = 0;           // sequence blocks leased after the first
 };
 
 // One FIB entry; the snapshot's tables are rebuilt only when the entries change.
@@ -172,6 +177,30 @@ class Node {
   static bool is_group_verb(const std::string& verb);
   Result<ownership::Request> group_request(const std::string& verb, const std::vector<std::string>& args) const;
   void poll_sa_events();
+  // swsa.cc: sysplex-wide SAs.
+  enum class SwsaRole : uint8_t { kMaster, kShadow };
+  struct SwsaState {
+    SwsaRole role = SwsaRole::kShadow;
+    swsa::SaRecord record;                 // key material
+    std::optional<swsa::SeqBlock> block;   // outbound: the numbers this node may use now
+    bool leasing = false;
+  };
+  struct SwsaInstall {
+    swsa::SaRecord record;
+    bool recovered = false;
+    std::optional<swsa::SeqBlock> block;
+  };
+  bool is_sysplex_sa(const config::IpsecSa& sa) const;
+  Status init_swsa();
+  void swsa_activate(const IpAddr& dvipa);
+  void install_master(const IpAddr& dvipa, SwsaInstall in);
+  void swsa_deactivate(const IpAddr& dvipa);
+  std::vector<std::string> target_nodes(const IpAddr& dvipa) const;
+  void push_shadows(const IpAddr& dvipa);
+  void on_shadow_sa(const group::Peer& from, const channel::ShadowSa& m);
+  void swsa_lease_more(const std::string& sa_name);
+  void swsa_tick();
+  void swsa_reset();
   Status init_tap();
   Status init_group();
   Status init_routes();
@@ -255,6 +284,10 @@ class Node {
   uint64_t next_group_inputs_ms_ = 0;
   uint64_t listen_until_ms_ = 0;                    // the group thread is armed then
   std::unique_ptr<sa::SaManager> sas_;
+  std::optional<swsa::RecordSealer> sealer_;        // DVIPSEC with a group: seals SA records
+  std::map<std::string, SwsaState> swsa_;           // sysplex-wide SAs installed here, by name
+  std::set<std::string> shadow_notes_;              // SPX1726I given once per SA and version
+  uint64_t next_shadow_push_ms_ = 0, next_replay_record_ms_ = 0;
   uint64_t next_sa_events_ms_ = 0;
   struct Rebuild {  // a takeover waiting for its targets' connection reports
     IpAddr dvipa;

@@ -120,6 +120,10 @@ int cmd_counters(const char*, const char* params, rte_tel_data* d) {
   put_u64(cd, "max_poll_gap_ms", c.max_poll_gap_ms);
   put_u64(cd, "poll_stalls", c.poll_stalls);
   put_u64(cd, "fib_alloc_failures", c.fib_alloc_failures);
+  put_u64(cd, "shadows_sent", c.shadows_sent);
+  put_u64(cd, "shadows_installed", c.shadows_installed);
+  put_u64(cd, "shadows_refused", c.shadows_refused);
+  put_u64(cd, "seq_leases", c.seq_leases);
   rte_tel_data_add_dict_container(d, "control", cd, 0);
   return 0;
 }

@@ -80,7 +80,8 @@ Result<esp::KeyBytes> read_key_file(const std::string& path) {
   return out;
 }
 
-Result<std::unique_ptr<SaManager>> SaManager::create(const config::Profile& profile, unsigned workers, bool keylog) {
+Result<std::unique_ptr<SaManager>> SaManager::create(const config::Profile& profile, unsigned workers, bool keylog,
+                                                     const std::function<bool(const config::IpsecSa&)>& defer) {
   std::unique_ptr<SaManager> m(new SaManager());
   m->workers_ = workers;
   m->keylog_ = keylog;
@@ -96,6 +97,11 @@ Result<std::unique_ptr<SaManager>> SaManager::create(const config::Profile& prof
     if (!key) return key.error();
     auto c = esp::sa_control_from_profile(p, key->bytes());
     if (!c) return c.error();
+    if (defer && defer(p)) {
+      m->id_of(p.name);
+      m->deferred_[p.name] = *c;
+      continue;
+    }
     if (Status st = m->add(p.name, *c, Origin::kManual, 0); !st) return st.error();
   }
   if (Status st = m->rebuild(); !st) return st.error();
@@ -135,6 +141,44 @@ Status SaManager::remove(const std::string& name) {
   e.control = {};
   dirty_ = true;
   return rebuild();
+}
+
+std::optional<esp::SaControl> SaManager::profile_sa(const std::string& name) const {
+  auto it = deferred_.find(name);
+  if (it == deferred_.end()) return std::nullopt;
+  return it->second;
+}
+
+esp::SaRuntime* SaManager::runtime_of(const std::string& name) {
+  auto it = ids_.find(name);
+  return it == ids_.end() ? nullptr : entries_[it->second].runtime.get();
+}
+
+Status SaManager::set_seq_block(const std::string& name, uint64_t first, uint64_t last, uint64_t low_water) {
+  esp::SaRuntime* rt = runtime_of(name);
+  if (!rt || rt->dir != esp::SaDir::kOutbound) return make_error(Errc::kNotFound, "no outbound SA " + name + " installed");
+  esp::sa_set_seq_block(*rt, first, last, low_water);
+  return ok_status();
+}
+
+Status SaManager::extend_seq_block(const std::string& name, uint64_t last, uint64_t low_water) {
+  esp::SaRuntime* rt = runtime_of(name);
+  if (!rt || rt->dir != esp::SaDir::kOutbound) return make_error(Errc::kNotFound, "no outbound SA " + name + " installed");
+  esp::sa_extend_seq_limit(*rt, last, low_water);
+  return ok_status();
+}
+
+Status SaManager::set_origin(const std::string& name, Origin origin) {
+  auto it = ids_.find(name);
+  if (it == ids_.end() || !entries_[it->second].runtime) return make_error(Errc::kNotFound, "no SA " + name + " installed");
+  entries_[it->second].origin = origin;
+  return ok_status();
+}
+
+std::optional<Origin> SaManager::origin_of(const std::string& name) const {
+  auto it = ids_.find(name);
+  if (it == ids_.end() || !entries_[it->second].runtime) return std::nullopt;
+  return entries_[it->second].origin;
 }
 
 bool SaManager::has(const std::string& name) const {

@@ -5,6 +5,7 @@
 // whatever installs SAs (add / remove, like strongSwan's kernel_ipsec), expiry and sequence events
 // collected from the workers, and the SAD/SPD/SA table each snapshot carries.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -58,8 +59,11 @@ class SaManager {
  public:
   // Calibrates the crypto engines, loads the profile's IPSECSAs (reading their key files) and
   // compiles its rules. A key file that cannot be read or an SA that cannot be built fails whole.
+  // `defer` picks the IPSECSAs loaded but not installed: the sysplex-wide ones the group installs
+  // (on the DVIPA's owner, from the store or the profile); profile_sa() hands them out.
   static Result<std::unique_ptr<SaManager>> create(const config::Profile& profile, unsigned workers,
-                                                   bool keylog);
+                                                   bool keylog,
+                                                   const std::function<bool(const config::IpsecSa&)>& defer = {});
   ~SaManager();
 
   // Installs (or replaces, same name) an SA. `name` is what PROTECT rules refer to.
@@ -84,6 +88,15 @@ class SaManager {
   bool enabled() const { return enabled_; }
   // The control form of an installed SA (for shadow pushes and store records): key material.
   std::optional<esp::SaControl> control_of(const std::string& name) const;
+  // A deferred IPSECSA of the profile (create's `defer`), as its control form: key material.
+  std::optional<esp::SaControl> profile_sa(const std::string& name) const;
+  // Moves an installed outbound SA to a new block of sequence numbers (a lease from the store):
+  // numbers below `first` are never used again; the low-water event fires at `low_water`.
+  Status set_seq_block(const std::string& name, uint64_t first, uint64_t last, uint64_t low_water);
+  // Extends the current block when the next lease follows it directly.
+  Status extend_seq_block(const std::string& name, uint64_t last, uint64_t low_water);
+  Status set_origin(const std::string& name, Origin origin);
+  std::optional<Origin> origin_of(const std::string& name) const;
 
  private:
   struct Entry {
@@ -103,6 +116,8 @@ class SaManager {
   std::vector<config::IpsecRule> rules_;
   std::map<std::string, uint32_t> ids_;
   std::vector<Entry> entries_;               // by id; runtime null: named but not installed
+  std::map<std::string, esp::SaControl> deferred_;  // profile SAs the group installs
+  esp::SaRuntime* runtime_of(const std::string& name);
   std::unique_ptr<esp::Sad> sad_;
   std::unique_ptr<esp::Spd> spd_;
   std::vector<std::unique_ptr<esp::SaRuntime>> retired_sas_;
