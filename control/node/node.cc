@@ -66,6 +66,7 @@ Result<std::unique_ptr<Node>> Node::create(const config::Profile& profile, unsig
 
 Node::~Node() {
   group_.reset();  // its thread first: it calls into the store
+  capture_.close();
   for (rte_mbuf* m : held_) rte_pktmbuf_free(m);
   held_.clear();
   engine_.reset();  // workers are stopped by now; the TAP goes after the engine stops sending to it
@@ -283,6 +284,7 @@ void Node::poll() {
   poll_routes();
   run_monitor();
   poll_sa_events();
+  poll_capture();
   poll_rebuilds();
   if (!pending_datagrams_.empty()) flush_pending_datagrams(nullptr);
   if (now >= next_refresh_ms_) {

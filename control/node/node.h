@@ -75,6 +75,18 @@ struct Neighbor {
   uint64_t learned_ms = 0;
 };
 
+// An ESP capture in progress (capture.cc): a pcapng file and how many packets it still takes.
+struct Capture {
+  int fd = -1;
+  uint32_t spi = 0;
+  uint64_t remaining = 0, written = 0;
+  std::string path;
+  bool active() const { return spi != 0; }
+  Status open(const std::string& path);
+  bool write_packet(const uint8_t* data, uint32_t len, uint64_t ts_us);
+  void close();
+};
+
 // Monotonic milliseconds; injected so tests drive timers without sleeping.
 using Clock = uint64_t (*)();
 uint64_t steady_ms();
@@ -177,6 +189,9 @@ class Node {
   static bool is_group_verb(const std::string& verb);
   Result<ownership::Request> group_request(const std::string& verb, const std::vector<std::string>& args) const;
   void poll_sa_events();
+  Result<std::string> capture_command(const std::vector<std::string>& args);
+  Result<std::string> stop_capture(const std::string& why);
+  void poll_capture();
   // swsa.cc: sysplex-wide SAs.
   enum class SwsaRole : uint8_t { kMaster, kShadow };
   struct SwsaState {
@@ -284,6 +299,7 @@ class Node {
   uint64_t next_group_inputs_ms_ = 0;
   uint64_t listen_until_ms_ = 0;                    // the group thread is armed then
   std::unique_ptr<sa::SaManager> sas_;
+  Capture capture_;
   std::optional<swsa::RecordSealer> sealer_;        // DVIPSEC with a group: seals SA records
   std::map<std::string, SwsaState> swsa_;           // sysplex-wide SAs installed here, by name
   std::set<std::string> shadow_notes_;              // SPX1726I given once per SA and version

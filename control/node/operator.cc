@@ -128,6 +128,7 @@ Result<std::string> Node::carry_out(const std::string& verb, const std::vector<s
     return std::string(leave ? "left the group" : "joined the group");
   }
   if (verb == "hold-buffers") return hold_buffers(args);
+  if (verb == "capture") return capture_command(args);
   if (verb == "release-buffers") {
     size_t n = held_.size();
     for (rte_mbuf* m : held_) rte_pktmbuf_free(m);
@@ -136,7 +137,7 @@ Result<std::string> Node::carry_out(const std::string& verb, const std::vector<s
   }
   return make_error(Errc::kInvalidArgument, "unknown command '" + verb +
                                                 "'; one of: join, leave, deactivate DVIPA, reactivate DVIPA, quiesce, resume, "
-                                                "hold-buffers N, release-buffers");
+                                                "hold-buffers N, release-buffers, capture SPI [COUNT] [FILE] | stop");
 }
 
 }  // namespace sysplex::node

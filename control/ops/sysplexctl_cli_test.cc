@@ -115,7 +115,7 @@ TEST_F(SysplexctlCliTest, RawUnknownCommand) {
   EXPECT_EQ(r.code, kExitFailure);
   EXPECT_EQ(r.err, "sysplexctl: " + path +
                        " has no /nope command (`sysplexctl raw /` lists what it serves; sysplexctl's displays are "
-                       "nodes, ports, counters, drops, lcores, neighbors, pool, routes, vipadcfg, vipadyn, group, vdpt, vcrt, viparoute, targetcache, monitor, messages, ipsec_sa, ipsec_drops, ipsec_policy, crypto, join, leave, deactivate, reactivate, quiesce, resume, hold-buffers, release-buffers, kill, revive, drain)\n");
+                       "nodes, ports, counters, drops, lcores, neighbors, pool, routes, vipadcfg, vipadyn, group, vdpt, vcrt, viparoute, targetcache, monitor, messages, ipsec_sa, ipsec_drops, ipsec_policy, crypto, join, leave, deactivate, reactivate, quiesce, resume, hold-buffers, release-buffers, capture, kill, revive, drain)\n");
 }
 
 TEST_F(SysplexctlCliTest, ADisplayThisSysplexdLacks) {
@@ -125,7 +125,7 @@ TEST_F(SysplexctlCliTest, ADisplayThisSysplexdLacks) {
   EXPECT_EQ(r.err, "sysplexctl: " + socket_of("sysplex-SYS1") +
                        " has no /sysplexd/routes command (is it sysplexd, and as new as sysplexctl? `sysplexctl raw /` "
                        "lists what it serves; sysplexctl's displays are nodes, ports, counters, drops, lcores, "
-                       "neighbors, pool, routes, vipadcfg, vipadyn, group, vdpt, vcrt, viparoute, targetcache, monitor, messages, ipsec_sa, ipsec_drops, ipsec_policy, crypto, join, leave, deactivate, reactivate, quiesce, resume, hold-buffers, release-buffers, kill, revive, drain)\n");
+                       "neighbors, pool, routes, vipadcfg, vipadyn, group, vdpt, vcrt, viparoute, targetcache, monitor, messages, ipsec_sa, ipsec_drops, ipsec_policy, crypto, join, leave, deactivate, reactivate, quiesce, resume, hold-buffers, release-buffers, capture, kill, revive, drain)\n");
 }
 
 TEST_F(SysplexctlCliTest, NotASysplexd) {

@@ -365,6 +365,7 @@ constexpr Display kDisplays[] = {
     {"resume", true, format_op, {}, {}, true},
     {"hold-buffers", true, format_op, {}, "N", true},
     {"release-buffers", true, format_op, {}, {}, true},
+    {"capture", true, format_op, {}, "SPI [COUNT] [FILE] | stop", true},
     {"kill", true, format_op, {}, {}, true},
     {"revive", true, format_op, {}, {}, true},
     {"drain", true, format_op, {}, {}, true},

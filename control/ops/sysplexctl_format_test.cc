@@ -197,7 +197,7 @@ TEST(SysplexctlFormat, RegistryAndCommands) {
                                                   "pool", "routes", "vipadcfg", "vipadyn", "group", "vdpt", "vcrt",
                                                   "viparoute", "targetcache", "monitor", "messages", "ipsec_sa", "ipsec_drops",
                                                   "ipsec_policy", "crypto", "join", "leave", "deactivate", "reactivate",
-                                                  "quiesce", "resume", "hold-buffers", "release-buffers", "kill",
+                                                  "quiesce", "resume", "hold-buffers", "release-buffers", "capture", "kill",
                                                   "revive", "drain"}));
   EXPECT_FALSE(find_display("nodes")->per_node);
   EXPECT_TRUE(find_display("ports")->per_node);

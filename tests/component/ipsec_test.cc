@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <future>
+#include <iterator>
 
 #include "config/profile_parser.h"
 #include "config/test_temp_dir.h"
@@ -177,6 +179,57 @@ TEST_F(IpsecTest, ProtectsWhatThePolicySaysAndThePeerDecryptsIt) {
                    .payload(20).build_l3();
   EXPECT_EQ(inner, want);
   EXPECT_EQ(sa("TOPEER").packets, 1u);
+}
+
+// An operator command answered by the control thread, which this test drives.
+Result<std::string> command(const std::function<void()>& poll, node::Node& n, const std::string& verb,
+                            std::vector<std::string> args) {
+  auto f = std::async(std::launch::async, [&] { return n.operator_command(verb, args); });
+  while (f.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) poll();
+  return f.get();
+}
+
+// pcapng blocks after the section header and interface description: (type, captured bytes).
+std::vector<std::pair<uint32_t, Frame>> pcapng_packets(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<uint8_t> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::pair<uint32_t, Frame>> out;
+  auto u32 = [&](size_t at) {
+    uint32_t v;
+    std::memcpy(&v, b.data() + at, 4);
+    return v;
+  };
+  if (b.size() < 48 || u32(0) != 0x0A0D0D0A || u32(8) != 0x1A2B3C4D || u32(28) != 1) return out;
+  for (size_t at = 48; at + 12 <= b.size();) {
+    uint32_t type = u32(at), len = u32(at + 4);
+    if (len < 12 || at + len > b.size() || u32(at + len - 4) != len) break;
+    uint32_t cap = type == 6 ? u32(at + 20) : 0;
+    out.emplace_back(type, Frame(b.begin() + long(at) + 28, b.begin() + long(at) + 28 + cap));
+    at += len;
+  }
+  return out;
+}
+
+TEST_F(IpsecTest, CapturesOneSpisPacketsAsOnTheWire) {
+  config::TempDir dir;
+  std::string file = (dir.path() / "esp.pcapng").string();
+  auto r = command([this] { cycle(); }, *node_, "capture", {"0x1000", "2", file});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, "capturing SPI 0x00001000: up to 2 packets into " + file);
+  PacketBuilder inner;
+  inner.ipv4("198.19.1.5", "198.19.10.1").tcp(40000, 80, dp::kTcpSyn);
+  Frame sent = from_peer(inner.build_l3());
+  lan0_.send(sent);
+  cycle();
+  cycle();
+  auto pkts = pcapng_packets(file);
+  ASSERT_EQ(pkts.size(), 1u);
+  EXPECT_EQ(pkts[0].first, 6u);
+  EXPECT_EQ(pkts[0].second, sent);  // the ESP frame as it arrived, before decryption
+  EXPECT_EQ(lan1_.receive().size(), 1u);  // and it was decrypted and distributed as usual
+  EXPECT_FALSE(command([this] { cycle(); }, *node_, "capture", {"0", "1"}).ok());
+  EXPECT_FALSE(command([this] { cycle(); }, *node_, "capture", {"0x1000", "many"}).ok());
+  EXPECT_TRUE(command([this] { cycle(); }, *node_, "capture", {"stop"})->find("1 packets in " + file) != std::string::npos);
 }
 
 TEST_F(IpsecTest, PolicyAndMalformedInputAreCountedDrops) {
