@@ -223,7 +223,43 @@ Engine::~Engine() {
     rte_ring_free(exceptions_);
   }
   rte_free(qsbr_);
+  if (capture_ring_) {
+    rte_mbuf* m[kBurst];
+    while (unsigned n = rte_ring_dequeue_burst(capture_ring_, reinterpret_cast<void**>(m), kBurst, nullptr))
+      rte_pktmbuf_free_bulk(m, n);
+    rte_ring_free(capture_ring_);
+  }
+  rte_mempool_free(capture_pool_);
   rte_mempool_free(pool_);
+}
+
+Status Engine::set_capture_spi(uint32_t spi) {
+  if (spi && !capture_ring_) {
+    capture_pool_ = rte_pktmbuf_pool_create(("cap_" + node_).c_str(), kCaptureMbufs, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+    capture_ring_ = capture_pool_ ? rte_ring_create(("capr_" + node_).c_str(), kCaptureRingSize, rte_socket_id(), RING_F_SC_DEQ) : nullptr;
+    if (!capture_ring_) {
+      rte_mempool_free(capture_pool_);
+      capture_pool_ = nullptr;
+      return make_error(Errc::kResourceExhausted, "cannot create the capture pool and ring: " + dpdk_error(rte_errno) + " (raise EAL -m)");
+    }
+  }
+  capture_spi_.store(spi, std::memory_order_relaxed);
+  return ok_status();
+}
+
+unsigned Engine::take_captured(rte_mbuf** out, unsigned max) {
+  return capture_ring_ ? rte_ring_sc_dequeue_burst(capture_ring_, reinterpret_cast<void**>(out), max, nullptr) : 0;
+}
+
+void Engine::maybe_capture(rte_mbuf* m, uint32_t spi) noexcept {
+  if (spi == 0 || capture_spi_.load(std::memory_order_relaxed) != spi) return;
+  rte_mbuf* c = rte_pktmbuf_copy(m, capture_pool_, 0, UINT32_MAX);
+  if (!c || rte_ring_mp_enqueue(capture_ring_, c) != 0) {
+    if (c) rte_pktmbuf_free(c);
+    capture_dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  captured_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Engine::publish(std::unique_ptr<Snapshot> next) {

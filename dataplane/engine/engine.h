@@ -78,6 +78,9 @@ struct alignas(64) WorkerSlot {
   unsigned lcore = 0;          // for displays
 };
 
+inline constexpr unsigned kCaptureMbufs = 1023;
+inline constexpr unsigned kCaptureRingSize = 1024;
+
 class Engine {
  public:
   // Builds the pool and ports from the profile (ports are configured and started). `workers`
@@ -110,6 +113,15 @@ class Engine {
   bool broadcast(const ConnCommand& c);
   // Commands broadcast but not yet applied by every worker.
   bool commands_pending() const;
+
+  // ESP capture (a debugging aid): workers copy every ESP packet of SPI `spi` as it is on the wire
+  // (inbound before decryption, outbound after encapsulation) into a small pool of its own and a
+  // ring control drains; a full pool or ring counts capture_dropped. 0 stops it.
+  Status set_capture_spi(uint32_t spi);
+  uint32_t capture_spi() const { return capture_spi_.load(std::memory_order_relaxed); }
+  unsigned take_captured(rte_mbuf** out, unsigned max);
+  uint64_t captured() const { return captured_.load(std::memory_order_relaxed); }
+  uint64_t capture_dropped() const { return capture_dropped_.load(std::memory_order_relaxed); }
   // Packets workers handed back, oldest first.
   unsigned take_exceptions(Exception* out, unsigned max);
   // A target's counters summed over workers.
@@ -175,6 +187,11 @@ class Engine {
   rte_mempool* pool_ = nullptr;
   rte_ring* punt_ = nullptr;
   rte_ring* exceptions_ = nullptr;
+  rte_ring* capture_ring_ = nullptr;
+  rte_mempool* capture_pool_ = nullptr;
+  std::atomic<uint32_t> capture_spi_{0};
+  std::atomic<uint64_t> captured_{0}, capture_dropped_{0};
+  void maybe_capture(rte_mbuf* m, uint32_t spi) noexcept;
   uint16_t local_port_ = kNoQueue;
   size_t local_bound_ = 0;
   uint64_t start_tsc_ = 0;

@@ -47,6 +47,7 @@ void Engine::esp_in(unsigned slot, const Snapshot& s, rte_mbuf* m, const PacketD
   if (id >= s.sas.size() || !s.sas[id]) return discard(slot, m, Drop::kEspNoSa);
   uint32_t tail = rte_pktmbuf_pkt_len(m) - (d.l3_off + d.l3_len);  // Ethernet padding goes
   if (tail) rte_pktmbuf_trim(m, uint16_t(tail));
+  maybe_capture(m, d.spi);
   esp::PktBuf pb = pkt_buf(m, d.l3_off, d.l3_len);
   esp::EspStatus st = esp::esp_decrypt(*s.sas[id], slot, pb, esp::esp_input(d), slots_[slot].now_ns);
   if (!st.ok()) return discard(slot, m, Drop::kEspFailed);  // the SA's counters say why
@@ -85,6 +86,7 @@ void Engine::esp_out(unsigned slot, const Snapshot& s, esp::SaRuntime& sa, rte_m
   std::memcpy(f + 6, s.ports[nh->port].mac.data(), 6);
   store_be16(f + 12, v6 ? kEtherIpv6 : kEtherIpv4);
   set_span(m, pb.off - kEthHdrLen, kEthHdrLen + pb.len);
+  maybe_capture(m, sa.spi);
   ++ws.counters.forwarded;
   ws.counters.tx_pkts += rte_eth_tx_buffer(ports_[nh->port].port_id, uint16_t(slot), ws.txbuf[nh->port], m);
 }

@@ -34,8 +34,28 @@ void to_range(const AddrSel& s, bool v6, uint8_t* first, uint8_t* last) {
   }
 }
 
+// Addresses compare as big-endian integers: IPv4 as one 32-bit word, IPv6 as two 64-bit halves
+// (no per-rule memcmp calls of variable length).
+uint32_t be32_at(const uint8_t* p) noexcept {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return __builtin_bswap32(v);
+}
+uint64_t be64_at(const uint8_t* p) noexcept {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return __builtin_bswap64(v);
+}
 bool within(const uint8_t* a, const uint8_t* first, const uint8_t* last, size_t n) noexcept {
-  return std::memcmp(a, first, n) >= 0 && std::memcmp(a, last, n) <= 0;
+  if (n == 4) {
+    uint32_t x = be32_at(a);
+    return x >= be32_at(first) && x <= be32_at(last);
+  }
+  uint64_t hi = be64_at(a), lo = be64_at(a + 8);
+  uint64_t fhi = be64_at(first), flo = be64_at(first + 8), lhi = be64_at(last), llo = be64_at(last + 8);
+  bool above = hi > fhi || (hi == fhi && lo >= flo);
+  bool below = hi < lhi || (hi == lhi && lo <= llo);
+  return above && below;
 }
 
 bool matches(const SpdRule& r, const SpdPacket& p) noexcept {

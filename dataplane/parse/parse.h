@@ -114,10 +114,13 @@ constexpr uint16_t csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_v
 
 // Forwarding's TTL decrement on an IPv4 header with the checksum patched, not recomputed. TTL
 // shares its checksummed 16-bit word with the protocol byte. The caller has checked TTL > 1.
+// The new word is computed in a register and stored whole (a byte store followed by a 16-bit
+// reload of the same word stalls on store forwarding).
 inline void ipv4_decrement_ttl(uint8_t* ip) noexcept {
   const uint16_t old_word = load_be16(ip + 8);
-  ip[8] = uint8_t(ip[8] - 1);
-  store_be16(ip + 10, csum_update16(load_be16(ip + 10), old_word, load_be16(ip + 8)));
+  const uint16_t new_word = uint16_t(old_word - 0x100);
+  store_be16(ip + 8, new_word);
+  store_be16(ip + 10, csum_update16(load_be16(ip + 10), old_word, new_word));
 }
 
 // ---- Layers -------------------------------------------------------------------------------------
