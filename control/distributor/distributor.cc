@@ -330,8 +330,11 @@ std::vector<ServiceRow> Distributor::service_rows() const {
   for (const auto& [key, rt] : runtimes_) {
     ServiceRow row{key.first, key.second, rt->method, {}};
     const VipaDistribute* def = nullptr;
-    for (const auto& d : defs_)
-      if (d.dvipa == key.first) def = &d;
+    for (const auto& d : defs_)  // the definition of this port: one DVIPA may have several
+      if (d.dvipa == key.first && std::any_of(d.ports.begin(), d.ports.end(), [&](const auto& r) {
+            return r.first <= key.second && key.second <= r.last;
+          }))
+        def = &d;
     std::vector<config::DestIp> dests = def ? dests_of(*def) : std::vector<config::DestIp>{};
     for (size_t local = 0; local < rt->target_ids.size(); ++local) {
       uint32_t id = rt->target_ids[local];

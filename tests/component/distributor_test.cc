@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 #include <unistd.h>
 
+#include <map>
 #include <memory>
 
 #include "config/profile_parser.h"
@@ -51,6 +52,7 @@ VIPADYNAMIC
   VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.255 198.19.10.1
   VIPADEFINE /128 2001:db8:10::1
   VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN 198.19.10.1 PORT 80 DESTIP 198.18.2.2 198.18.2.3
+  VIPADISTRIBUTE DEFINE DISTMETHOD ROUNDROBIN 198.19.10.1 PORT 81 DESTIP 198.18.2.3
   VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 2001:db8:10::1 PORT 80 DESTIP 2001:db8:2::2 2001:db8:2::3
   VIPAROUTE DEFINE 198.18.2.3 198.18.3.3
   VIPAROUTE DEFINE 2001:db8:2::3 2001:db8:3::3
@@ -126,6 +128,21 @@ class DistributorTest : public ::testing::Test {
   FarEnd lan0_, lan1_;
   MacAddr port0_mac_, port1_mac_;
 };
+
+// One DVIPA, two definitions (port 80 to both targets, port 81 to .3 only): each port's row takes
+// its targets' readiness from its own definition, not from the DVIPA's last one.
+TEST_F(DistributorTest, EachPortsRowJudgesReadinessByItsOwnDefinition) {
+  node_->on_listener_report(*parse_ip("198.18.2.2"), "T2", {{*parse_ip(kDvipa), 80, true}, {*parse_ip(kDvipa), 81, false}});
+  node_->on_listener_report(*parse_ip("198.18.2.3"), "T3", {{*parse_ip(kDvipa), 80, true}, {*parse_ip(kDvipa), 81, true}});
+  cycle();
+  std::map<std::pair<uint16_t, std::string>, bool> seen;
+  for (const auto& row : node_->distributor().service_rows())
+    if (row.dvipa == *parse_ip(kDvipa))
+      for (const auto& t : row.targets) seen[{row.port, to_string(t.xcf)}] = t.state.ready;
+  std::map<std::pair<uint16_t, std::string>, bool> want{
+      {{80, "198.18.2.2"}, true}, {{80, "198.18.2.3"}, true}, {{81, "198.18.2.3"}, true}};
+  EXPECT_EQ(seen, want);
+}
 
 TEST_F(DistributorTest, SynGoesToTheMethodsTargetOverTheDirectPathAndLaterPacketsFollow) {
   lan0_.send(from_client(40000, dp::kTcpSyn).mss(1460).build());
