@@ -78,7 +78,13 @@ bool is_esp(const PacketDesc& d) { return d.l4_proto == kProtoEsp || (d.flags & 
 
 // Traffic to this node (an address of its own or a DVIPA it has): ESP goes to its SA, NAT-T
 // keepalives end here, IKE waits for the IKE daemon; anything else in clear must pass the
-// inbound policy (after decryption it is checked against the SA it came through instead).
+// inbound policy (after decryption it is checked against the SA it came through instead). A
+// target takes clear traffic for a DVIPA it serves (and neither owns nor distributes) from a
+// TRUSTED port: that is what the distributor decrypted and checked against its policy.
+bool from_distributor(const Snapshot& s, const DvipaView* dv, uint16_t port) {
+  return dv && (dv->roles & kDvipaTarget) && !(dv->roles & (kDvipaOwned | kDvipaDistributor)) && s.trusted[port];
+}
+
 std::optional<Verdict> ipsec_inbound(const Snapshot& s, const PacketDesc& d, bool decrypted) {
   if (decrypted || !s.spd) return std::nullopt;
   if (is_esp(d) && s.sad) return Verdict{Action::kEspIn};
@@ -89,11 +95,11 @@ std::optional<Verdict> ipsec_inbound(const Snapshot& s, const PacketDesc& d, boo
   return why == Drop::kNone ? std::nullopt : std::optional<Verdict>(drop(why));
 }
 
-Verdict classify_v4(const Snapshot& s, const PacketDesc& d, bool decrypted) {
+Verdict classify_v4(const Snapshot& s, const PacketDesc& d, uint16_t port, bool decrypted) {
   uint32_t dst;
   std::memcpy(&dst, d.dst, 4);
   const DvipaView* dv = s.find_dvipa(d.dst, false);
-  if (dv || s.is_local_v4(dst))
+  if ((dv || s.is_local_v4(dst)) && !from_distributor(s, dv, port))
     if (auto v = ipsec_inbound(s, d, decrypted)) return *v;
   if (dv) return classify_dvipa(s, *dv, d);
   if (s.is_local_v4(dst)) return is_tunnel(d) ? Verdict{Action::kDecap} : punt();
@@ -103,9 +109,9 @@ Verdict classify_v4(const Snapshot& s, const PacketDesc& d, bool decrypted) {
   return route_hop(s, nh, d.ttl);
 }
 
-Verdict classify_v6(const Snapshot& s, const PacketDesc& d, bool decrypted) {
+Verdict classify_v6(const Snapshot& s, const PacketDesc& d, uint16_t port, bool decrypted) {
   const DvipaView* dv = s.find_dvipa(d.dst, true);
-  if (dv || s.is_local_v6(d.dst))
+  if ((dv || s.is_local_v6(d.dst)) && !from_distributor(s, dv, port))
     if (auto v = ipsec_inbound(s, d, decrypted)) return *v;
   if (dv) return classify_dvipa(s, *dv, d);
   if (s.is_local_v6(d.dst)) return is_tunnel(d) ? Verdict{Action::kDecap} : punt();
@@ -126,8 +132,8 @@ Verdict classify(const Snapshot& s, const PacketDesc& d, const uint8_t* f, uint1
   if (d.l3 == L3::kArp) return punt();
   if (!decrypted && !for_this_port(d, f, s.ports[port])) return drop(Drop::kNotForUs);
   switch (d.l3) {
-    case L3::kIpv4: return classify_v4(s, d, decrypted);
-    case L3::kIpv6: return classify_v6(s, d, decrypted);
+    case L3::kIpv4: return classify_v4(s, d, port, decrypted);
+    case L3::kIpv6: return classify_v6(s, d, port, decrypted);
     default: return drop(Drop::kUnsupportedEthertype);
   }
 }

@@ -32,15 +32,17 @@ namespace esp = dp::esp;
 constexpr const char* kKeyIn = "000102030405060708090a0b0c0d0e0f a0a1a2a3";    // peer -> DVIPA
 constexpr const char* kKeyOut = "101112131415161718191a1b1c1d1e1f b0b1b2b3";   // DVIPA -> peer
 
-std::string profile(const std::string& id, const std::string& dir, bool trusted) {
-  return "NODENAME IPS" + id + "\nNODEADDR 198.18.2.1\n"
+// The distributor (VIPADEFINE), or with `target` the DESTIP itself, backing the DVIPA up.
+std::string profile(const std::string& id, const std::string& dir, bool trusted, bool target) {
+  std::string me = target ? "198.18.2.2" : "198.18.2.1";
+  return "NODENAME IPS" + id + "\nNODEADDR " + me + "\n"
          "PORT lan0 DEVICE \"wire:ip" + id + "0:a\"\n"
          "PORT lan1 DEVICE \"wire:ip" + id + "1:a\"" + (trusted ? " TRUSTED" : "") + "\n"
-         "PORTADDR lan0 198.18.1.1/24\nPORTADDR lan1 198.18.2.1/24\n"
+         "PORTADDR lan0 198.18.1.1/24\nPORTADDR lan1 " + me + "/24\n"
          "NEIGHBOR 198.18.1.2 02:00:00:00:01:02\nNEIGHBOR 198.18.2.2 02:00:00:00:02:02\n"
          "ROUTE 198.19.1.0/24 VIA 198.18.1.2\n"
          "WORKERS 1\nMEMPOOL MBUFS 2047 CACHE 32\nCONNTABLE ENTRIES 4096\n"
-         "VIPADYNAMIC\n  VIPADEFINE 255.255.255.255 198.19.10.1\n"
+         "VIPADYNAMIC\n" + (target ? "  VIPABACKUP 100 198.19.10.1\n" : "  VIPADEFINE 255.255.255.255 198.19.10.1\n") +
          "  VIPADISTRIBUTE DISTMETHOD ROUNDROBIN 198.19.10.1 PORT 80 DESTIP 198.18.2.2\nENDVIPADYNAMIC\n"
          "IPSEC\n"
          "  IPSECRULE 198.19.1.0/24 198.19.10.1 PROTOCOL TCP PROTECT FROMPEER\n"
@@ -83,12 +85,13 @@ esp::SaControl peer_sa(uint32_t spi, esp::SaDir dir, const char* k) {
 class IpsecTest : public ::testing::Test {
  protected:
   virtual bool trusted() const { return true; }
+  virtual bool target() const { return false; }
   void SetUp() override {
     static int instance = 0;
     std::string id = std::to_string(++instance);
     std::ofstream(dir_.path() / "in.key") << kKeyIn;
     std::ofstream(dir_.path() / "out.key") << kKeyOut;
-    auto parsed = config::parse_profile_text(profile(id, dir_.path().string(), trusted()), "ipsec.profile");
+    auto parsed = config::parse_profile_text(profile(id, dir_.path().string(), trusted(), target()), "ipsec.profile");
     ASSERT_TRUE(parsed.ok()) << parsed.error_text();
     auto n = node::Node::create(parsed.profile(), 1, now_ms);
     ASSERT_TRUE(n.ok()) << n.error().message;
@@ -311,6 +314,31 @@ TEST_F(UntrustedTargetSegment, DecryptedTrafficIsNotRoutedOntoItInClear) {
   cycle();
   EXPECT_EQ(drops(Drop::kUntrustedSegment), 1u);
   EXPECT_TRUE(lan1_.receive().empty());
+}
+
+// A target behind the distributor: what the distributor decrypted and checked reaches it in clear
+// on the trusted segment, and the target's own inbound policy does not ask for ESP again.
+class TargetOfTheDvipa : public IpsecTest {
+  bool target() const override { return true; }
+};
+
+TEST_F(TargetOfTheDvipa, TakesTheDistributorsClearTrafficFromTheTrustedSegment) {
+  PacketBuilder b;
+  b.eth(*parse_mac("02:00:00:00:02:01"), port1_).ipv4("198.19.1.5", "198.19.10.1").ttl(63).tcp(40000, 80, dp::kTcpSyn);
+  lan1_.send(b.build());
+  cycle();
+  // This node has no TAP: the SYN got past the policy as far as local delivery, and no further.
+  EXPECT_EQ(drops(Drop::kIpsecNeedsProtection), 0u);
+  EXPECT_EQ(drops(Drop::kNoLocalPort), 1u);
+  EXPECT_EQ(node_->engine().totals().dropped(), 1u);
+}
+
+TEST_F(TargetOfTheDvipa, StillWantsProtectionOnAnUntrustedSegment) {
+  PacketBuilder b;
+  b.eth(*parse_mac("02:00:00:00:01:02"), port0_).ipv4("198.19.1.5", "198.19.10.1").tcp(40000, 80, dp::kTcpSyn);
+  lan0_.send(b.build());
+  cycle();
+  EXPECT_EQ(drops(Drop::kIpsecNeedsProtection), 1u);
 }
 
 }  // namespace
