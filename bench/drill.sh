@@ -173,7 +173,13 @@ start_state() {
     stop_pid "$PID_N1" 10
     reap_pid "$STAMP_N1"
     start_node 1 || return 1
-    it_wait_for 60 "N1 owns $D1 and distributes it to N2 and N3" steady
+    it_wait_for 60 "N1 owns $D1 and distributes it to N2 and N3" steady && return 0
+    local n
+    for n in 1 2 3; do  # what each node thinks, for the log
+        echo "---- N$n" >&2
+        ctl $n vipadyn >&2; ctl $n vdpt >&2; ctl $n group >&2; ctl $n neighbors >&2; ctl $n messages 2>&1 | tail -12 >&2
+    done
+    return 1
 }
 
 setup() {
@@ -187,7 +193,7 @@ setup() {
     for n in 1 2 3; do
         eval "p=\$PREFIX_N$n pid=\$PID_N$n"
         it_wait_file 30 "/run/dpdk/$p/dpdk_telemetry.v2" "$pid" ||
-            { tail -20 "$IT_TMPDIR"/N$n.log.*; die "N$n did not start"; }
+            { tail -n 20 "$IT_TMPDIR"/N$n.log.*; die "N$n did not start"; }
     done
     for n in 2 3; do
         eval "ns=\$NS_N$n"

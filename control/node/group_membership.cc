@@ -231,6 +231,11 @@ void Node::carry_out_actions(const std::vector<ownership::Action>& actions) {
            (x->new_owner.empty() ? "" : ", now " + x->new_owner));
     } else if (const auto* x = std::get_if<ownership::StopServing>(&a)) {
       keep_serving_.erase(x->dvipa);
+    } else if (const auto* x = std::get_if<ownership::RequestConnections>(&a)) {
+      // In the very snapshot that makes the DVIPA ours: until the targets have answered, a packet
+      // of a connection this node does not know yet must wait, not follow the hash to some target
+      // (the announcement below brings the clients' packets here at once).
+      if (distributes(x->dvipa) && link_) dist_->set_rebuilding(x->dvipa, true);
     }
   }
   apply_activations(group_activations());
