@@ -95,7 +95,7 @@ gl_status() {
 import json, sys
 for r in json.load(sys.stdin).values():
     if r["ipaddr"].split("/")[0] == sys.argv[1]:
-        print(r["status"], r["owner"], r["epoch"])' "$2"
+        print(r["status"], r["owner"], r["epoch"])' "$2" 2>/dev/null  # nothing while the node starts
 }
 gl_is_status() { [ "$(gl_status "$1" "$2" | cut -d' ' -f1)" = "$3" ]; }
 
