@@ -432,7 +432,9 @@ PassTiming run_pass(uint16_t port, rte_mbuf** in, uint32_t n, rte_mbuf** out) {
     } else if (now - last > patience) {
       break;
     } else {
-      rte_pause();
+      // Nothing back yet: wait a little before touching the wire's rings again, or this core's
+      // polling keeps pulling their index lines away from the worker that is busy on them.
+      for (int i = 0; i < 32; ++i) rte_pause();
     }
   }
   t.tsc = last - start;
