@@ -86,7 +86,17 @@ inline uint16_t inet_checksum(const uint8_t* p, uint32_t n) noexcept {
 
 // IPv4 header checksum over ihl_bytes (IHL * 4): 0 for a valid header, or the value to store when
 // the checksum field is zero.
+// The usual 20-byte header is summed as five native-order words (RFC 1071: the one's-complement
+// sum is byte-order independent up to a swap of the result), without the general loop's setup.
 inline uint16_t ipv4_header_checksum(const uint8_t* hdr, uint32_t ihl_bytes) noexcept {
+  if (ihl_bytes == 20) {
+    uint32_t w[5];
+    std::memcpy(w, hdr, sizeof w);
+    uint64_t sum = (uint64_t(w[0]) + w[1]) + (uint64_t(w[2]) + w[3]) + w[4];
+    uint16_t folded = uint16_t(~csum_fold(sum));
+    if constexpr (std::endian::native == std::endian::little) return uint16_t(folded >> 8 | folded << 8);
+    return folded;
+  }
   return inet_checksum(hdr, ihl_bytes);
 }
 
