@@ -126,11 +126,14 @@ constexpr uint16_t csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_v
 // shares its checksummed 16-bit word with the protocol byte. The caller has checked TTL > 1.
 // The new word is computed in a register and stored whole (a byte store followed by a 16-bit
 // reload of the same word stalls on store forwarding).
+// The TTL is the high byte of the word at offset 8: that word drops by 0x0100, so the checksum
+// (the complement of the sum) rises by 0x0100 with end-around carry. The same value as RFC 1624
+// eqn. 3 (csum_update16), which never yields 0xffff, without its dependent chain of folds.
 inline void ipv4_decrement_ttl(uint8_t* ip) noexcept {
-  const uint16_t old_word = load_be16(ip + 8);
-  const uint16_t new_word = uint16_t(old_word - 0x100);
-  store_be16(ip + 8, new_word);
-  store_be16(ip + 10, csum_update16(load_be16(ip + 10), old_word, new_word));
+  --ip[8];
+  uint32_t c = uint32_t(load_be16(ip + 10)) + 0x0100;
+  c = (c & 0xffff) + (c >> 16);
+  store_be16(ip + 10, uint16_t(c == 0xffff ? 0 : c));
 }
 
 // ---- Layers -------------------------------------------------------------------------------------

@@ -98,6 +98,23 @@ TEST(Checksum, Ipv4HeaderFastPathMatchesTheGeneralSum) {
   }
 }
 
+// The TTL decrement's checksum shortcut equals the general incremental update (RFC 1624 eqn. 3)
+// for every checksum value and every TTL it can meet.
+TEST(Checksum, TtlDecrementMatchesTheGeneralUpdateExhaustively) {
+  uint8_t ip[20] = {};
+  for (uint32_t ttl = 2; ttl <= 255; ttl += 1)
+    for (uint32_t csum = 0; csum <= 0xffff; ++csum) {
+      ip[8] = uint8_t(ttl);
+      ip[9] = 6;
+      store_be16(ip + 10, uint16_t(csum));
+      const uint16_t old_word = load_be16(ip + 8);
+      const uint16_t want = csum_update16(uint16_t(csum), old_word, uint16_t(old_word - 0x100));
+      ipv4_decrement_ttl(ip);
+      ASSERT_EQ(ip[8], ttl - 1);
+      ASSERT_EQ(load_be16(ip + 10), want) << "ttl " << ttl << " checksum " << csum;
+    }
+}
+
 // Folding is reduction mod 0xffff with a non-zero sum never folding to 0 (ones-complement -0).
 TEST(Checksum, FoldIsEndAroundCarryOfAnyWidth) {
   const auto reference = [](uint64_t x) -> uint16_t {
