@@ -29,6 +29,50 @@ void set_icmp6_checksum(uint8_t* f, const PacketDesc& d, uint32_t l4_len) {
   dp::store_be16(l4 + 2, dp::l4_checksum_v6(f + d.l3_off + 8, f + d.l3_off + 24, dp::kProtoIcmpv6, l4, l4_len));
 }
 
+// A frame of `len` zeroed bytes in a fresh mbuf (f: its first byte), or nullptr when the pool is
+// empty.
+rte_mbuf* alloc_frame(rte_mempool* pool, uint16_t len, uint8_t** f) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool);
+  if (!m) return nullptr;
+  *f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
+  if (!*f) {
+    rte_pktmbuf_free(m);
+    return nullptr;
+  }
+  std::memset(*f, 0, len);
+  return m;
+}
+
+// A neighbour solicitation or advertisement from `source` to `dest` (and `dest_mac`), hop limit
+// 255: ICMPv6 `type` with `flags`, `target`, and one link-layer address option (`option`: 1
+// source, 2 target) carrying our MAC; checksummed.
+rte_mbuf* build_nd(rte_mempool* pool, const Mac& our_mac, const uint8_t* dest_mac, const uint8_t* source,
+                   const uint8_t* dest, uint8_t type, uint32_t flags, const uint8_t* target, uint8_t option) {
+  constexpr uint16_t kL4 = 32;
+  uint8_t* f = nullptr;
+  rte_mbuf* m = alloc_frame(pool, 14 + 40 + kL4, &f);
+  if (!m) return nullptr;
+  std::memcpy(f, dest_mac, 6);
+  std::memcpy(f + 6, our_mac.data(), 6);
+  dp::store_be16(f + 12, dp::kEtherIpv6);
+  uint8_t* ip = f + 14;
+  ip[0] = 0x60;
+  dp::store_be16(ip + 4, kL4);
+  ip[6] = dp::kProtoIcmpv6;
+  ip[7] = 255;
+  std::memcpy(ip + 8, source, 16);
+  std::memcpy(ip + 24, dest, 16);
+  uint8_t* l4 = ip + 40;
+  l4[0] = type;
+  dp::store_be32(l4 + 4, flags);
+  std::memcpy(l4 + 8, target, 16);
+  l4[24] = option;
+  l4[25] = 1;
+  std::memcpy(l4 + 26, our_mac.data(), 6);
+  dp::store_be16(l4 + 2, dp::l4_checksum_v6(ip + 8, ip + 24, dp::kProtoIcmpv6, l4, kL4));
+  return m;
+}
+
 }  // namespace
 
 void arp_request_to_reply(rte_mbuf* m, const PacketDesc& d, const Mac& our_mac) {
@@ -113,14 +157,10 @@ bool ns_to_na(rte_mbuf* m, const PacketDesc& d, const Mac& our_mac) {
 
 rte_mbuf* build_arp_request(rte_mempool* pool, const Mac& our_mac, uint32_t sender_be, uint32_t target_be,
                             uint16_t vlan) {
-  rte_mbuf* m = rte_pktmbuf_alloc(pool);
-  if (!m) return nullptr;
   uint16_t hdr = vlan ? 18 : 14;
-  auto* f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, uint16_t(hdr + 28)));
-  if (!f) {
-    rte_pktmbuf_free(m);
-    return nullptr;
-  }
+  uint8_t* f = nullptr;
+  rte_mbuf* m = alloc_frame(pool, uint16_t(hdr + 28), &f);
+  if (!m) return nullptr;
   std::memset(f, 0xff, 6);
   std::memcpy(f + 6, our_mac.data(), 6);
   if (vlan) {
@@ -133,7 +173,6 @@ rte_mbuf* build_arp_request(rte_mempool* pool, const Mac& our_mac, uint32_t send
   std::memcpy(a, kArpHdr, 8);
   std::memcpy(a + 8, our_mac.data(), 6);
   std::memcpy(a + 14, &sender_be, 4);
-  std::memset(a + 18, 0, 6);
   std::memcpy(a + 24, &target_be, 4);
   return m;
 }
@@ -143,68 +182,15 @@ rte_mbuf* build_gratuitous_arp(rte_mempool* pool, const Mac& our_mac, uint32_t a
 }
 
 rte_mbuf* build_unsolicited_na(rte_mempool* pool, const Mac& our_mac, const uint8_t* addr) {
-  rte_mbuf* m = rte_pktmbuf_alloc(pool);
-  if (!m) return nullptr;
-  constexpr uint16_t kLen = 14 + 40 + 32;
-  auto* f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kLen));
-  if (!f) {
-    rte_pktmbuf_free(m);
-    return nullptr;
-  }
-  std::memset(f, 0, kLen);
   static constexpr uint8_t kAllNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   static constexpr uint8_t kAllNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
-  std::memcpy(f, kAllNodesMac, 6);
-  std::memcpy(f + 6, our_mac.data(), 6);
-  dp::store_be16(f + 12, dp::kEtherIpv6);
-  uint8_t* ip = f + 14;
-  ip[0] = 0x60;
-  dp::store_be16(ip + 4, 32);
-  ip[6] = dp::kProtoIcmpv6;
-  ip[7] = 255;
-  std::memcpy(ip + 8, addr, 16);
-  std::memcpy(ip + 24, kAllNodes, 16);
-  uint8_t* l4 = ip + 40;
-  l4[0] = kNdAdvert;
-  dp::store_be32(l4 + 4, 0x20000000u);  // Override, not solicited
-  std::memcpy(l4 + 8, addr, 16);
-  l4[24] = 2;  // target link-layer address option
-  l4[25] = 1;
-  std::memcpy(l4 + 26, our_mac.data(), 6);
-  dp::store_be16(l4 + 2, dp::l4_checksum_v6(ip + 8, ip + 24, dp::kProtoIcmpv6, l4, 32));
-  return m;
+  return build_nd(pool, our_mac, kAllNodesMac, addr, kAllNodes, kNdAdvert, 0x20000000u /* Override */, addr, 2);
 }
 
 rte_mbuf* build_ns(rte_mempool* pool, const Mac& our_mac, const uint8_t* source, const uint8_t* target) {
-  rte_mbuf* m = rte_pktmbuf_alloc(pool);
-  if (!m) return nullptr;
-  constexpr uint16_t kLen = 14 + 40 + 32;
-  auto* f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kLen));
-  if (!f) {
-    rte_pktmbuf_free(m);
-    return nullptr;
-  }
-  std::memset(f, 0, kLen);
-  uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, target[13], target[14], target[15]};
+  const uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, target[13], target[14], target[15]};
   const uint8_t mcast_mac[6] = {0x33, 0x33, 0xff, target[13], target[14], target[15]};
-  std::memcpy(f, mcast_mac, 6);
-  std::memcpy(f + 6, our_mac.data(), 6);
-  dp::store_be16(f + 12, dp::kEtherIpv6);
-  uint8_t* ip = f + 14;
-  ip[0] = 0x60;
-  dp::store_be16(ip + 4, 32);
-  ip[6] = dp::kProtoIcmpv6;
-  ip[7] = 255;
-  std::memcpy(ip + 8, source, 16);
-  std::memcpy(ip + 24, group, 16);
-  uint8_t* l4 = ip + 40;
-  l4[0] = kNdSolicit;
-  std::memcpy(l4 + 8, target, 16);
-  l4[24] = 1;  // source link-layer address option
-  l4[25] = 1;
-  std::memcpy(l4 + 26, our_mac.data(), 6);
-  dp::store_be16(l4 + 2, dp::l4_checksum_v6(ip + 8, ip + 24, dp::kProtoIcmpv6, l4, 32));
-  return m;
+  return build_nd(pool, our_mac, mcast_mac, source, group, kNdSolicit, 0, target, 1);
 }
 
 }  // namespace sysplex::node

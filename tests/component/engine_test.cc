@@ -10,6 +10,7 @@
 
 #include "config/profile_parser.h"
 #include "control/node/node.h"
+#include "control/node/replies.h"
 #include "dataplane/engine/eal.h"
 #include "dataplane/engine/wire.h"
 #include "tests/support/far_end.h"
@@ -182,6 +183,27 @@ TEST_F(EngineTest, LearnedNeighborResolvesNextHopAndRepublishes) {
   auto out = lan1_.receive();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(Frame(out[0].begin(), out[0].begin() + 6), Frame(nine.bytes.begin(), nine.bytes.end()));
+}
+
+// The neighbour discovery messages control sends: a solicitation to the target's solicited-node
+// group (resolving a next hop) and an unsolicited advertisement to all nodes (a DVIPA that moved).
+TEST_F(EngineTest, BuildsNeighborSolicitationAndUnsolicitedAdvertByteExact) {
+  const node::Mac mac = port1_mac_.bytes;
+  auto frame = [](rte_mbuf* m) {
+    auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
+    Frame f(p, p + rte_pktmbuf_data_len(m));
+    rte_pktmbuf_free(m);
+    return f;
+  };
+  const IpAddr source = *parse_ip("2001:db8:2::1"), target = *parse_ip("2001:db8:2::9");
+  rte_mbuf* ns = node::build_ns(node_->engine().pool(), mac, source.bytes.data(), target.bytes.data());
+  ASSERT_NE(ns, nullptr);
+  EXPECT_EQ(frame(ns), PacketBuilder().eth(port1_mac_, *parse_mac("33:33:ff:00:00:09"))
+                           .ipv6("2001:db8:2::1", "ff02::1:ff00:9").neighbor_solicit("2001:db8:2::9", port1_mac_).build());
+  rte_mbuf* na = node::build_unsolicited_na(node_->engine().pool(), mac, target.bytes.data());
+  ASSERT_NE(na, nullptr);
+  EXPECT_EQ(frame(na), PacketBuilder().eth(port1_mac_, *parse_mac("33:33:00:00:00:01"))
+                           .ipv6("2001:db8:2::9", "ff02::1").neighbor_advert("2001:db8:2::9", port1_mac_, 0x20).build());
 }
 
 TEST_F(EngineTest, SendsArpRequestForUnresolvedNextHop) {
