@@ -13,6 +13,7 @@
 #include "control/node/replies.h"
 #include "dataplane/engine/eal.h"
 #include "dataplane/engine/wire.h"
+#include "tests/support/component_main.h"
 #include "tests/support/far_end.h"
 #include "tests/support/packet_builder.h"
 
@@ -219,15 +220,4 @@ TEST_F(EngineTest, SendsArpRequestForUnresolvedNextHop) {
 }  // namespace
 }  // namespace sysplex
 
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  auto eal = sysplex::dp::eal_init({"--no-huge", "-m1024", "--no-pci", "-l0", "--no-telemetry", "--log-level=warning",
-                                    "--file-prefix=sysplex-comp-" + std::to_string(getpid())});
-  if (!eal) {
-    std::fprintf(stderr, "%s\n", eal.error().message.c_str());
-    return 1;
-  }
-  int rc = RUN_ALL_TESTS();
-  sysplex::dp::eal_cleanup(*eal);
-  return rc;
-}
+int main(int argc, char** argv) { return sysplex::testing::run_component_tests(argc, argv, "comp"); }
