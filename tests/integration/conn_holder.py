@@ -13,6 +13,9 @@ import socket
 import sys
 import time
 
+import tcp_echo
+from tcp_echo import read_name, recv_exact
+
 ap = argparse.ArgumentParser()
 ap.add_argument("host")
 ap.add_argument("port", type=int)
@@ -25,29 +28,8 @@ conns = []  # [index, socket or None, node name, error]
 rounds = 0
 
 
-def recv_exact(s, n):
-    out = b""
-    while len(out) < n:
-        b = s.recv(n - len(out))
-        if not b:
-            raise ConnectionError("closed after %d of %d bytes" % (len(out), n))
-        out += b
-    return out
-
-
-def read_name(s):
-    name = b""
-    while not name.endswith(b"\n"):
-        b = s.recv(1)
-        if not b:
-            raise ConnectionError("closed before the server's name")
-        name += b
-    return name[:-1].decode()
-
-
 def payload(i, r):
-    body = ("c%d-r%d-" % (i, r)).encode()
-    return (body * (a.bytes // len(body) + 1))[: a.bytes]
+    return tcp_echo.payload("c%d-r%d-" % (i, r), a.bytes)
 
 
 def exchange(c, r):

@@ -18,6 +18,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import tcp_echo
+from tcp_echo import read_name, recv_exact
+
 ap = argparse.ArgumentParser()
 ap.add_argument("host")
 ap.add_argument("port", type=int)
@@ -34,29 +37,8 @@ class Conn:
         self.i, self.sock, self.node, self.error = i, None, "?", None
 
 
-def recv_exact(s, n):
-    out = bytearray()
-    while len(out) < n:
-        b = s.recv(min(n - len(out), 1 << 16))
-        if not b:
-            raise ConnectionError("closed after %d of %d bytes" % (len(out), n))
-        out += b
-    return bytes(out)
-
-
-def read_name(s):
-    name = b""
-    while not name.endswith(b"\n"):
-        b = s.recv(1)
-        if not b:
-            raise ConnectionError("closed before the server's name")
-        name += b
-    return name[:-1].decode()
-
-
 def payload(i, r):
-    body = ("c%d-r%d-" % (i, r)).encode()
-    return (body * (a.bytes // len(body) + 1))[: a.bytes]
+    return tcp_echo.payload("c%d-r%d-" % (i, r), a.bytes)
 
 
 def fail(c, what):

@@ -12,6 +12,9 @@ import socket
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import tcp_echo
+from tcp_echo import read_name, recv_exact
+
 ap = argparse.ArgumentParser()
 ap.add_argument("host")
 ap.add_argument("port", type=int)
@@ -24,29 +27,8 @@ ap.add_argument("--linger", type=float, default=0, help="--hold: seconds to keep
 a = ap.parse_args()
 
 
-def recv_exact(s, n):
-    out = b""
-    while len(out) < n:
-        b = s.recv(n - len(out))
-        if not b:
-            raise ConnectionError("closed after %d of %d bytes" % (len(out), n))
-        out += b
-    return out
-
-
-def read_name(s):
-    name = b""
-    while not name.endswith(b"\n"):
-        b = s.recv(1)
-        if not b:
-            raise ConnectionError("closed before the server's name")
-        name += b
-    return name[:-1].decode()
-
-
 def payload(i):
-    body = ("conn-%d-" % i).encode()
-    return (body * (a.bytes // len(body) + 1))[: a.bytes]
+    return tcp_echo.payload("conn-%d-" % i, a.bytes)
 
 
 def exchange(s, i):
