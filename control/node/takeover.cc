@@ -43,9 +43,7 @@ void Node::activations_changed(const std::vector<distributor::DvipaActivation>& 
 }
 
 void Node::start_rebuild(const IpAddr& dvipa, uint32_t epoch) {
-  bool distributed = std::any_of(dist_->definitions().begin(), dist_->definitions().end(),
-                                 [&](const config::VipaDistribute& d) { return d.dvipa == dvipa; });
-  if (!distributed || !link_) return;
+  if (!distributes(dvipa) || !link_) return;
   Rebuild r;
   r.dvipa = dvipa;
   r.request_id = (uint64_t(epoch) << 32) | ++rebuild_seq_;

@@ -88,12 +88,13 @@ bool from_distributor(const Snapshot& s, const DvipaView* dv, uint16_t port) {
   return dv && (dv->roles & kDvipaTarget) && !(dv->roles & (kDvipaOwned | kDvipaDistributor)) && s.trusted[port];
 }
 
-std::optional<Verdict> ipsec_inbound(const Snapshot& s, const PacketDesc& d, bool decrypted) {
+std::optional<Verdict> ipsec_inbound(const Snapshot& s, const PacketDesc& d, const DvipaView* dv, uint16_t port,
+                                     bool decrypted) {
   if (decrypted || !s.spd) return std::nullopt;
   if (is_esp(d) && s.sad) return Verdict{Action::kEspIn};
   if (d.flags & kFlagNatKeepalive) return drop(Drop::kNatKeepalive);
   if (d.flags & kFlagNonEspMarker) return drop(Drop::kIke);
-  if (!spd_enabled(s)) return std::nullopt;
+  if (!spd_enabled(s) || from_distributor(s, dv, port)) return std::nullopt;
   Drop why = spd_inbound(s, d);
   return why == Drop::kNone ? std::nullopt : std::optional<Verdict>(drop(why));
 }
@@ -102,8 +103,8 @@ Verdict classify_v4(const Snapshot& s, const PacketDesc& d, uint16_t port, bool 
   uint32_t dst;
   std::memcpy(&dst, d.dst, 4);
   const DvipaView* dv = s.find_dvipa(d.dst, false);
-  if ((dv || s.is_local_v4(dst)) && !from_distributor(s, dv, port))
-    if (auto v = ipsec_inbound(s, d, decrypted)) return *v;
+  if (dv || s.is_local_v4(dst))
+    if (auto v = ipsec_inbound(s, d, dv, port, decrypted)) return *v;
   if (dv) return classify_dvipa(s, *dv, d);
   if (s.is_local_v4(dst)) return is_tunnel(d) ? Verdict{Action::kDecap} : punt();
   if (d.flags & (kFlagBroadcastMac | kFlagMulticastMac)) return drop(Drop::kNotForUs);
@@ -114,8 +115,8 @@ Verdict classify_v4(const Snapshot& s, const PacketDesc& d, uint16_t port, bool 
 
 Verdict classify_v6(const Snapshot& s, const PacketDesc& d, uint16_t port, bool decrypted) {
   const DvipaView* dv = s.find_dvipa(d.dst, true);
-  if ((dv || s.is_local_v6(d.dst)) && !from_distributor(s, dv, port))
-    if (auto v = ipsec_inbound(s, d, decrypted)) return *v;
+  if (dv || s.is_local_v6(d.dst))
+    if (auto v = ipsec_inbound(s, d, dv, port, decrypted)) return *v;
   if (dv) return classify_dvipa(s, *dv, d);
   if (s.is_local_v6(d.dst)) return is_tunnel(d) ? Verdict{Action::kDecap} : punt();
   if (is_nd_multicast(d.dst)) return punt();
