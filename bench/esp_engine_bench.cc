@@ -34,7 +34,6 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_mbuf.h>
-#include <rte_pause.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -432,9 +431,7 @@ PassTiming run_pass(uint16_t port, rte_mbuf** in, uint32_t n, rte_mbuf** out) {
     } else if (now - last > patience) {
       break;
     } else {
-      // Nothing back yet: wait a little before touching the wire's rings again, or this core's
-      // polling keeps pulling their index lines away from the worker that is busy on them.
-      for (int i = 0; i < 32; ++i) rte_pause();
+      bench::back_off();  // nothing back yet
     }
   }
   t.tsc = last - start;

@@ -202,9 +202,7 @@ struct SynSource {
     if (sent < 32) {
       rte_pktmbuf_free_bulk(m + sent, 32u - sent);
       next -= 32u - sent;  // those tuples were never seen: reuse them
-      // The wire is full: back off before touching its rings again, or this core's polling keeps
-      // pulling their index lines away from the worker that is busy on them.
-      for (int i = 0; i < 32; ++i) rte_pause();
+      bench::back_off();  // the wire is full
     }
   }
 };
