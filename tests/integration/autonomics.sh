@@ -45,16 +45,7 @@ write_profile() {  # write_profile N EXTRA_LINES... (node statements, then the V
 write_profile 1 -- "VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.255 $D"
 write_profile 2 "ROUTE $N3ROUTED/32 VIA 198.18.1.13" -- "VIPABACKUP 100 $D"
 write_profile 3 "NODEADDR $N3ROUTED" -- "VIPABACKUP 90 $D"
-for n in 1 2 3; do
-    gl_node $n || it_fail "set up N$n"
-    it_check "N$n profile passes --check" sh -c "timeout 10 \"$SYSPLEXD\" --check \"$IT_TMPDIR/N$n.profile\" >/dev/null"
-done
-[ "$IT_FAILS" -eq 0 ] || it_summary
-for n in 1 2 3; do gl_start $n; done
-for n in 1 2 3; do
-    eval "prefix=\$PREFIX_N$n pid=\$PID_N$n"
-    it_check "N$n telemetry socket" it_wait_file 30 "/run/dpdk/$prefix/dpdk_telemetry.v2" "$pid" || { tail -20 "$IT_TMPDIR"/N$n.log.*; it_summary; }
-done
+gl_bring_up
 it_check "N1 owns $D" gl_wait 20 gl_is_status 1 $D ACTIVE
 
 # N1 reaches 198.18.3.13 through its kernel table (the routing daemon's job on a real host).

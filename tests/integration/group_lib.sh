@@ -88,6 +88,23 @@ gl_start() {
     eval "PID_N$n=\$GL_WRAP_N$n"
 }
 
+# gl_bring_up: N1-N3 set up from $IT_TMPDIR/N<n>.profile (each must pass --check, else the test
+# ends), started, and up to their telemetry sockets (else the test ends with their logs).
+gl_bring_up() {
+    local n prefix pid
+    for n in 1 2 3; do
+        gl_node $n || it_fail "set up N$n"
+        it_check "N$n profile passes --check" sh -c "timeout 10 \"$SYSPLEXD\" --check \"$IT_TMPDIR/N$n.profile\" >/dev/null"
+    done
+    [ "$IT_FAILS" -eq 0 ] || it_summary
+    for n in 1 2 3; do gl_start $n; done
+    for n in 1 2 3; do
+        eval "prefix=\$PREFIX_N$n pid=\$PID_N$n"
+        it_check "N$n telemetry socket" it_wait_file 30 "/run/dpdk/$prefix/dpdk_telemetry.v2" "$pid" \
+            || { tail -20 "$IT_TMPDIR"/N$n.log.*; it_summary; }
+    done
+}
+
 gl_ctl() { local p; eval "p=\$PREFIX_N$1"; shift; timeout 10 "$SYSPLEXCTL" --prefix "$p" "$@"; }
 
 gl_status() {

@@ -132,16 +132,7 @@ write_profile() {  # write_profile N ROLE WITH_SAS
 write_profile 1 "VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.255 $D" 1
 write_profile 2 "VIPABACKUP 100 $D" 1
 write_profile 3 "VIPABACKUP 90 $D" 0
-for n in 1 2 3; do
-    gl_node $n || it_fail "set up N$n"
-    it_check "N$n profile passes --check" sh -c "timeout 10 '$SYSPLEXD' --check '$IT_TMPDIR/N$n.profile' >/dev/null"
-done
-[ "$IT_FAILS" -eq 0 ] || it_summary
-for n in 1 2 3; do gl_start $n; done
-for n in 1 2 3; do
-    eval "prefix=\$PREFIX_N$n pid=\$PID_N$n"
-    it_check "N$n telemetry socket" it_wait_file 30 "/run/dpdk/$prefix/dpdk_telemetry.v2" "$pid" || { tail -20 "$IT_TMPDIR"/N$n.log.*; it_summary; }
-done
+gl_bring_up
 it_check "N1 owns $D (ACTIVE)" gl_wait 30 gl_is_status 1 $D ACTIVE
 it_check "N2 backs $D up (BACKUP)" gl_wait 10 gl_is_status 2 $D BACKUP
 

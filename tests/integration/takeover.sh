@@ -43,12 +43,7 @@ write_profile() {  # write_profile N ROLE_LINES...
 write_profile 1 "VIPADEFINE MOVEABLE IMMEDIATE 255.255.255.255 $D1" "VIPADEFINE MOVEABLE WHENIDLE 255.255.255.255 $D2"
 write_profile 2 "VIPABACKUP 100 $D1" "VIPABACKUP 100 $D2"
 write_profile 3 "VIPABACKUP 90 $D1" "VIPABACKUP 90 $D2"
-for n in 1 2 3; do
-    gl_node $n || it_fail "set up N$n"
-    it_check "N$n profile passes --check" sh -c "timeout 10 \"$SYSPLEXD\" --check \"$IT_TMPDIR/N$n.profile\" >/dev/null"
-done
-[ "$IT_FAILS" -eq 0 ] || it_summary
-for n in 1 2 3; do gl_start $n; done
+gl_bring_up
 
 ctl() { local p=$1; shift; timeout 10 "$SYSPLEXCTL" --prefix "$p" "$@"; }
 check_json() { gl_check_json "$@"; }
@@ -61,10 +56,6 @@ now_ms() { gl_now_ms; }
 etcdq() { gl_etcdctl "$@"; }
 PY=$GL_PY
 
-for n in 1 2 3; do
-    eval "prefix=\$PREFIX_N$n pid=\$PID_N$n"
-    it_check "N$n telemetry socket" it_wait_file 30 "/run/dpdk/$prefix/dpdk_telemetry.v2" "$pid" || { tail -20 "$IT_TMPDIR"/N$n.log.*; it_summary; }
-done
 it_check "N1 owns $D1 (ACTIVE)" wait_until 20 is_status 1 $D1 ACTIVE
 it_check "N1 owns $D2 (ACTIVE)" wait_until 10 is_status 1 $D2 ACTIVE
 it_check "N2 backs $D1 up (BACKUP)" wait_until 10 is_status 2 $D1 BACKUP
