@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "control/node/node.h"
+#include "control/node/replies.h"
 #include "dataplane/parse/parse.h"
 
 namespace sysplex::node {
@@ -15,18 +16,6 @@ namespace sysplex::node {
 namespace {
 
 constexpr uint16_t kIpv6MinMtu = 1280;
-
-rte_mbuf* new_frame(rte_mempool* pool, uint16_t len, uint8_t** f) {
-  rte_mbuf* m = rte_pktmbuf_alloc(pool);
-  if (!m) return nullptr;
-  *f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
-  if (!*f) {
-    rte_pktmbuf_free(m);
-    return nullptr;
-  }
-  std::memset(*f, 0, len);
-  return m;
-}
 
 // ICMP type 3 code 4 (RFC 1191) quoting the offending header and 8 bytes of its payload.
 rte_mbuf* icmp4_too_big(rte_mempool* pool, const uint8_t* in, const dp::PacketDesc& d, uint16_t mtu) {

@@ -29,20 +29,6 @@ void set_icmp6_checksum(uint8_t* f, const PacketDesc& d, uint32_t l4_len) {
   dp::store_be16(l4 + 2, dp::l4_checksum_v6(f + d.l3_off + 8, f + d.l3_off + 24, dp::kProtoIcmpv6, l4, l4_len));
 }
 
-// A frame of `len` zeroed bytes in a fresh mbuf (f: its first byte), or nullptr when the pool is
-// empty.
-rte_mbuf* alloc_frame(rte_mempool* pool, uint16_t len, uint8_t** f) {
-  rte_mbuf* m = rte_pktmbuf_alloc(pool);
-  if (!m) return nullptr;
-  *f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
-  if (!*f) {
-    rte_pktmbuf_free(m);
-    return nullptr;
-  }
-  std::memset(*f, 0, len);
-  return m;
-}
-
 // A neighbour solicitation or advertisement from `source` to `dest` (and `dest_mac`), hop limit
 // 255: ICMPv6 `type` with `flags`, `target`, and one link-layer address option (`option`: 1
 // source, 2 target) carrying our MAC; checksummed.
@@ -50,7 +36,7 @@ rte_mbuf* build_nd(rte_mempool* pool, const Mac& our_mac, const uint8_t* dest_ma
                    const uint8_t* dest, uint8_t type, uint32_t flags, const uint8_t* target, uint8_t option) {
   constexpr uint16_t kL4 = 32;
   uint8_t* f = nullptr;
-  rte_mbuf* m = alloc_frame(pool, 14 + 40 + kL4, &f);
+  rte_mbuf* m = new_frame(pool, 14 + 40 + kL4, &f);
   if (!m) return nullptr;
   std::memcpy(f, dest_mac, 6);
   std::memcpy(f + 6, our_mac.data(), 6);
@@ -74,6 +60,18 @@ rte_mbuf* build_nd(rte_mempool* pool, const Mac& our_mac, const uint8_t* dest_ma
 }
 
 }  // namespace
+
+rte_mbuf* new_frame(rte_mempool* pool, uint16_t len, uint8_t** f) {
+  rte_mbuf* m = rte_pktmbuf_alloc(pool);
+  if (!m) return nullptr;
+  *f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, len));
+  if (!*f) {
+    rte_pktmbuf_free(m);
+    return nullptr;
+  }
+  std::memset(*f, 0, len);
+  return m;
+}
 
 void arp_request_to_reply(rte_mbuf* m, const PacketDesc& d, const Mac& our_mac) {
   uint8_t* f = rte_pktmbuf_mtod(m, uint8_t*);
@@ -159,7 +157,7 @@ rte_mbuf* build_arp_request(rte_mempool* pool, const Mac& our_mac, uint32_t send
                             uint16_t vlan) {
   uint16_t hdr = vlan ? 18 : 14;
   uint8_t* f = nullptr;
-  rte_mbuf* m = alloc_frame(pool, uint16_t(hdr + 28), &f);
+  rte_mbuf* m = new_frame(pool, uint16_t(hdr + 28), &f);
   if (!m) return nullptr;
   std::memset(f, 0xff, 6);
   std::memcpy(f + 6, our_mac.data(), 6);

@@ -15,6 +15,8 @@ namespace sysplex::node {
 
 using Mac = std::array<uint8_t, 6>;
 
+// A frame of `len` zeroed bytes in a fresh mbuf (*f: its first byte); nullptr when the pool is empty.
+rte_mbuf* new_frame(rte_mempool* pool, uint16_t len, uint8_t** f);
 // Turns an ARP request in `m` into the reply for `our_mac` (VLAN tag kept).
 void arp_request_to_reply(rte_mbuf* m, const dp::PacketDesc& d, const Mac& our_mac);
 // Turns an ICMP / ICMPv6 echo request in `m` into its reply, swapping addresses and MACs.
