@@ -151,6 +151,7 @@ uint32_t ConnTable::relocate(uint32_t bucket) noexcept {
     d.service = e.service;
     d.state = e.state;
     d.flags = e.flags;
+    d.row_hint = e.row_hint;
     end_write(d);
     sigs_[to].store(eh.sig, std::memory_order_release);
     size_.store(size_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

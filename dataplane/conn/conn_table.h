@@ -54,7 +54,11 @@ struct alignas(64) ConnEntry {
   uint16_t service = 0;          // the DVIPA:port row it was distributed by
   ConnState state = ConnState::kFree;
   uint8_t flags = 0;
-  uint32_t pad = 0;
+  // The worker's own hint: the target's index in the service's row when the entry was made, so a
+  // packet need not search the row (a data-dependent loop exit that mispredicts on most packets).
+  // Checked against the row before use; control neither reads nor copies it.
+  uint16_t row_hint = 0;
+  uint16_t pad = 0;
 };
 static_assert(sizeof(ConnEntry) == 64);
 

@@ -36,6 +36,15 @@ uint32_t service_index(const Snapshot& s, const ServiceView& svc, uint32_t targe
   return dist::kNoTarget;
 }
 
+// The entry's row index if the row still has its target there (rows change only with a new
+// snapshot), else a search.
+uint32_t service_index(const Snapshot& s, const ServiceView& svc, const ConnEntry& e) {
+  uint32_t i = e.row_hint;
+  if (i < svc.n_targets && s.service_targets[svc.first_target + i] == e.target) [[likely]]
+    return i;
+  return service_index(s, svc, e.target);
+}
+
 void decrement_ttl(uint8_t* f, const PacketDesc& d) {
   if (d.l3 == L3::kIpv4)
     ipv4_decrement_ttl(f + d.l3_off);
@@ -108,7 +117,7 @@ void Engine::connection_gone(WorkerSlot& ws, const Snapshot& s, const ConnEntry&
   const ServiceView* svc = s.service_of(e.service);
   if (!svc) return;  // the row went away with its counters
   unsigned slot = unsigned(&ws - slots_.get());
-  uint32_t local = service_index(s, *svc, e.target);
+  uint32_t local = service_index(s, *svc, e);
   if (local == dist::kNoTarget) return;
   if (TargetCounters* rc = row_counters(*svc, slot, local); rc && rc->active) --rc->active;
   if (dist::Selector* sel = svc->selector[slot]) sel->on_connection_end(addr_of(e.key.src, e.key.v6), local, ws.now_ms);
@@ -152,7 +161,7 @@ void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, i
       t.erase(at);
       at = conn::kNoSlot;
     } else {
-      p = {service_index(s, svc, e.target), e.target};
+      p = {service_index(s, svc, e), e.target};
       if (track(e, d.tcp_flags, ws.now_ms)) {
         ++ws.per_target[p.target].established;
         if (TargetCounters* rc = row_counters(svc, slot, p.local)) ++rc->established;
@@ -170,9 +179,10 @@ void Engine::distribute(unsigned slot, const Snapshot& s, const DvipaView& dv, i
     if (!(d.tcp_flags & kTcpRst)) {
       ConnState st = syn ? ConnState::kSyn : (d.tcp_flags & kTcpFin) ? ConnState::kFin : ConnState::kEstablished;
       uint8_t flags = syn ? 0 : conn::kConnFromHash;
-      if (t.insert(key, h, p.target, svc.id, st, flags, ws.now_ms) == conn::kNoSlot) {
+      if (uint32_t at_new = t.insert(key, h, p.target, svc.id, st, flags, ws.now_ms); at_new == conn::kNoSlot) {
         ++ws.counters.conn_full;
       } else {
+        t.entry(at_new).row_hint = uint16_t(p.local);
         ++(syn ? ws.counters.conn_new : ws.counters.conn_hashed);
         for (TargetCounters* c : {&ws.per_target[p.target], row_counters(svc, slot, p.local)}) {
           if (!c) continue;
@@ -266,7 +276,8 @@ void Engine::decapsulate(unsigned slot, const Snapshot& s, rte_mbuf* m, const Pa
 }
 
 // A connection a report placed on a target counts as active there (and as one more, if new).
-void Engine::count_reported(WorkerSlot& ws, const Snapshot& s, const ConnCommand& c, bool is_new) {
+// Returns the target's index in the service's row (the entry's row hint).
+uint32_t Engine::count_reported(WorkerSlot& ws, const Snapshot& s, const ConnCommand& c, bool is_new) {
   const ServiceView* svc = s.service_of(c.service);
   uint32_t local = svc ? service_index(s, *svc, c.target) : dist::kNoTarget;
   TargetCounters* rc = svc && local != dist::kNoTarget ? row_counters(*svc, unsigned(&ws - slots_.get()), local) : nullptr;
@@ -275,6 +286,7 @@ void Engine::count_reported(WorkerSlot& ws, const Snapshot& s, const ConnCommand
     ++tc->active;
     if (is_new) ++tc->total;
   }
+  return local;
 }
 
 void Engine::run_commands(unsigned slot, const Snapshot& s) {
@@ -299,14 +311,17 @@ void Engine::run_commands(unsigned slot, const Snapshot& s) {
       e.target = c.target;
       e.service = c.service;
       conn::ConnTable::end_write(e);
-      count_reported(ws, s, c, false);
-    } else if (c.target < kMaxTargetIds &&
-               t.insert(c.key, h, c.target, c.service, ConnState::kEstablished, conn::kConnFromReport, ws.now_ms) !=
-                   conn::kNoSlot) {
-      count_reported(ws, s, c, true);
-    } else {
-      ++ws.counters.conn_full;
+      e.row_hint = uint16_t(count_reported(ws, s, c, false));
+      continue;
     }
+    uint32_t added = c.target < kMaxTargetIds ? t.insert(c.key, h, c.target, c.service, ConnState::kEstablished,
+                                                         conn::kConnFromReport, ws.now_ms)
+                                              : conn::kNoSlot;
+    if (added == conn::kNoSlot) {
+      ++ws.counters.conn_full;
+      continue;
+    }
+    t.entry(added).row_hint = uint16_t(count_reported(ws, s, c, true));
   }
 }
 

@@ -167,7 +167,7 @@ class Engine {
   void run_commands(unsigned slot, const Snapshot& s);
   void age_connections(unsigned slot, const Snapshot& s, uint32_t buckets);
   void connection_gone(WorkerSlot& ws, const Snapshot& s, const conn::ConnEntry& e);
-  void count_reported(WorkerSlot& ws, const Snapshot& s, const ConnCommand& c, bool is_new);
+  uint32_t count_reported(WorkerSlot& ws, const Snapshot& s, const ConnCommand& c, bool is_new);
   // The distribution and delivery stages (distribute.cc). Each consumes the mbuf.
   void distribute(unsigned slot, const Snapshot& s, const DvipaView& dvipa, int service, rte_mbuf* m,
                   const PacketDesc& d, const conn::ConnKey& key, const conn::ConnHash& h);
