@@ -303,7 +303,9 @@ void Engine::run_commands(unsigned slot, const Snapshot& s) {
       connection_gone(ws, s, t.entry(at));
       t.erase(at);
       ++ws.counters.conn_ended;
-    } else if (at != conn::kNoSlot) {  // a report is authoritative about where a connection lives
+      continue;
+    }
+    if (at != conn::kNoSlot) {  // a report is authoritative about where a connection lives
       ConnEntry& e = t.entry(at);
       if (e.target == c.target || c.target >= kMaxTargetIds) continue;
       connection_gone(ws, s, e);
