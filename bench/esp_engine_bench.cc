@@ -3,7 +3,7 @@
 // beside the raw AEAD rate of every engine on the same core in the same process.
 //
 //   esp_engine_bench --dir DIR [--seconds S] [--pass N] [--algs A,B] [--sizes 64,512,1400]
-//                    [--raw-ms M] [--dump] [--fwd] [--file-prefix P]
+//                    [--raw-ms M] [--modes enc,dec] [--dump] [--fwd] [--same-core] [--file-prefix P]
 //
 // DIR is what `gen_esp_pcap.py make DIR` wrote (keys, clear frames, scapy's ESP frames). The node
 // has one port on an in-process wire (dataplane/engine/wire.h); this program is the host at the
@@ -20,6 +20,11 @@
 //        for `gen_esp_pcap.py check` (scapy decrypts them).
 //   fwd  (--fwd, a diagnostic) the same harness and routing with a PERMIT rule: what the path costs
 //        without ESP.
+// --modes enc or dec runs one direction only. --same-core starts no worker thread: the paths run
+// on the worker's lcore, which offers a burst to the wire, polls the engine once (the worker's own
+// poll) and collects, so a pass's packets stay in that core's caches, as the raw loop's buffers
+// do, and the feeding and collecting cost counts against the path (use a pass that fits the cache,
+// e.g. --pass 256). Without it the packets are written by another core, as a NIC's would be.
 // A pass is timed from its first packet offered to its last packet back; time between passes (the
 // peer's encryption, the control loop) is not counted. Samples of every pass are checked (dec:
 // bytes; enc: decrypted by the peer SA), and the node's counters must show every packet through
@@ -93,6 +98,8 @@ struct Options {
   double seconds = 1.0, raw_ms = 60;
   uint32_t pass = kMaxPass;
   bool dump = false, fwd = false;
+  bool enc = true, dec = true;  // --modes
+  bool same_core = false;  // --same-core: the engine is polled by this program's thread, on the worker's core
 };
 
 // ---- options ----------------------------------------------------------------------------------
@@ -125,8 +132,8 @@ bool parse_options(int argc, char** argv, Options& o) {
   set_algs(o, "aes128gcm,chacha20poly1305");
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
-    if (a == "--dump" || a == "--fwd") {
-      (a == "--dump" ? o.dump : o.fwd) = true;
+    if (a == "--dump" || a == "--fwd" || a == "--same-core") {
+      (a == "--dump" ? o.dump : a == "--fwd" ? o.fwd : o.same_core) = true;
       continue;
     }
     if (i + 1 >= argc) return false;
@@ -138,6 +145,10 @@ bool parse_options(int argc, char** argv, Options& o) {
     else if (a == "--file-prefix") o.file_prefix = v;
     else if (a == "--algs") { if (!set_algs(o, v)) return false; }
     else if (a == "--sizes") { if (!set_sizes(o, v)) return false; }
+    else if (a == "--modes") {
+      o.enc = v.find("enc") != std::string::npos, o.dec = v.find("dec") != std::string::npos;
+      if (!o.enc && !o.dec) return false;
+    }
     else return false;
   }
   return !o.dir.empty() && o.seconds > 0 && o.raw_ms > 0 && o.pass >= 64 && o.pass <= kMaxPass;
@@ -416,13 +427,16 @@ struct PassTiming {
 };
 
 // Offers n mbufs to the node and collects what it sends into out[0, n). Gives up 5 s after the
-// last packet came back (something was dropped: the counters will say why).
-PassTiming run_pass(uint16_t port, rte_mbuf** in, uint32_t n, rte_mbuf** out) {
+// last packet came back (something was dropped: the counters will say why). With `inline_engine`
+// (--same-core) this thread also runs the worker's poll loop between offering and collecting, so
+// the pass's packets never leave the core's caches, as the raw AEAD loop's buffers never do.
+PassTiming run_pass(uint16_t port, rte_mbuf** in, uint32_t n, rte_mbuf** out, dp::Engine* inline_engine) {
   PassTiming t;
   const uint64_t start = rte_rdtsc(), patience = 5 * rte_get_tsc_hz();
   uint64_t last = start;
   while (t.got < n) {
     if (t.sent < n) t.sent += rte_eth_tx_burst(port, 0, in + t.sent, uint16_t(std::min<uint32_t>(n - t.sent, kOffer)));
+    if (inline_engine) inline_engine->poll_once_quiescent(0);
     uint16_t k = rte_eth_rx_burst(port, 0, out + t.got, uint16_t(std::min<uint32_t>(n - t.got, dp::kBurst)));
     const uint64_t now = rte_rdtsc();
     if (k) {
@@ -430,7 +444,7 @@ PassTiming run_pass(uint16_t port, rte_mbuf** in, uint32_t n, rte_mbuf** out) {
       last = now;
     } else if (now - last > patience) {
       break;
-    } else {
+    } else if (!inline_engine) {
       bench::back_off();  // nothing back yet
     }
   }
@@ -591,7 +605,7 @@ Status PathRunner::dump(uint32_t n) {
 PassTiming PathRunner::pass(uint32_t n, Tally& t) {
   node_.poll();  // the control loop's turn, between passes
   drain(far_);   // anything control sent (none expected) is not part of the pass
-  PassTiming pt = run_pass(far_, in_.data(), n, out_.data());
+  PassTiming pt = run_pass(far_, in_.data(), n, out_.data(), o_.same_core ? &node_.engine() : nullptr);
   t.fed += pt.sent;
   t.complete &= pt.got == n;
   return pt;
@@ -702,6 +716,24 @@ bool run_path(const Options& o, bench::BenchNode& b, uint16_t far, const AlgSpec
   return report(*p, t, bench::between(before.engine, bench::sample(b.engine())), delta, engine);
 }
 
+struct AllPaths {
+  const Options* o;
+  bench::BenchNode* b;
+  uint16_t far;
+  bool ok = true;
+};
+
+int all_paths(void* arg) {
+  AllPaths& a = *static_cast<AllPaths*>(arg);
+  for (uint32_t size : a.o->sizes)
+    if (a.o->fwd) a.ok &= run_path(*a.o, *a.b, a.far, kClear, size, Mode::kFwd);
+  for (const AlgSpec* alg : a.o->algs)
+    for (uint32_t size : a.o->sizes)
+      for (Mode m : {Mode::kEnc, Mode::kDec})
+        if (m == Mode::kEnc ? a.o->enc : a.o->dec) a.ok &= run_path(*a.o, *a.b, a.far, *alg, size, m);
+  return 0;
+}
+
 int run_bench(const Options& o, const dp::EalInfo& eal) {
   const std::string wire = "espb" + std::to_string(getpid() % 100000);
   auto b = bench::BenchNode::create(bench_profile(o, wire), eal);
@@ -709,13 +741,19 @@ int run_bench(const Options& o, const dp::EalInfo& eal) {
   bool ok = measure_raw(o, (*b)->node().sa_manager().engines(), (*b)->engine().pool(), eal.worker_lcores[0]);
   auto far = open_far_end(wire, (*b)->engine().pool());
   if (!far) return std::fprintf(stderr, "esp_engine_bench: %s\n", far.error().message.c_str()), 1;
-  if (Status st = (*b)->start(); !st) return std::fprintf(stderr, "esp_engine_bench: %s\n", st.error().message.c_str()), 1;
-  for (uint32_t size : o.sizes)
-    if (o.fwd) ok &= run_path(o, **b, *far, kClear, size, Mode::kFwd);
-  for (const AlgSpec* a : o.algs)
-    for (uint32_t size : o.sizes)
-      for (Mode m : {Mode::kEnc, Mode::kDec}) ok &= run_path(o, **b, *far, *a, size, m);
-  (*b)->stop();
+  AllPaths paths{&o, b->get(), *far};
+  if (o.same_core) {
+    // No worker thread: the paths run on the worker's lcore (where the raw rates were measured),
+    // which feeds the wire, polls the engine and collects, one after the other.
+    if (rte_eal_remote_launch(all_paths, &paths, eal.worker_lcores[0]) != 0)
+      return std::fprintf(stderr, "esp_engine_bench: cannot launch on lcore %u\n", eal.worker_lcores[0]), 1;
+    rte_eal_wait_lcore(eal.worker_lcores[0]);
+  } else {
+    if (Status st = (*b)->start(); !st) return std::fprintf(stderr, "esp_engine_bench: %s\n", st.error().message.c_str()), 1;
+    all_paths(&paths);
+    (*b)->stop();
+  }
+  ok &= paths.ok;
   drain(*far);
   rte_eth_dev_stop(*far);
   rte_eth_dev_close(*far);
@@ -729,7 +767,8 @@ int main(int argc, char** argv) {
   if (!parse_options(argc, argv, o)) {
     std::fprintf(stderr,
                  "usage: esp_engine_bench --dir DIR [--seconds S] [--pass N (64-4000)] [--algs aes128gcm,chacha20poly1305]\n"
-                 "                        [--sizes 64,512,1400] [--raw-ms M] [--dump] [--fwd] [--file-prefix P]\n");
+                 "                        [--sizes 64,512,1400] [--raw-ms M] [--modes enc,dec] [--dump] [--fwd] [--same-core]\n"
+                 "                        [--file-prefix P]\n");
     return 2;
   }
   auto eal = dp::eal_init(bench::eal_args(o.file_prefix, 512));

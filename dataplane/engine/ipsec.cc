@@ -77,8 +77,10 @@ void Engine::esp_out(unsigned slot, const Snapshot& s, esp::SaRuntime& sa, rte_m
   esp::EspStatus st = esp::esp_encrypt(sa, slot, pb, ws.now_ns);
   if (!st.ok()) return discard(slot, m, Drop::kEspFailed);
   auto* buf = static_cast<uint8_t*>(m->buf_addr);
-  bool v6 = (buf[pb.off] >> 4) == 6;
-  const NextHop* nh = route(s, buf + pb.off + (v6 ? 24 : 16), v6);
+  // Routed by what the SA says, not by reading back the header esp_encrypt has just written: the
+  // tunnel's outer destination is the SA's remote end, transport keeps the packet's destination.
+  const bool v6 = sa.v6;
+  const NextHop* nh = route(s, sa.mode == esp::EspMode::kTunnel ? sa.remote : d.dst, v6);
   if (!nh) return discard(slot, m, Drop::kNoNeighbor);
   if (pb.off < kEthHdrLen) return discard(slot, m, Drop::kNoHeadroom);
   uint8_t* f = buf + pb.off - kEthHdrLen;

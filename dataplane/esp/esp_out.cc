@@ -92,11 +92,22 @@ EspDrop check_room(const SaRuntime& sa, const PktBuf& pkt, OutPlan& p) {
   return EspDrop::kNone;
 }
 
-// The limit is read before the number is taken: see sa_set_seq_block().
-EspDrop take_seq(SaRuntime& sa, uint64_t& seq, uint16_t& events) {
+// The limit is read before the number is taken: see sa_set_seq_block(). A worker uses its own
+// chunk of numbers and reserves the next kSeqChunk with one atomic add when it runs out, when a
+// new block voided it, or when the other workers have reserved so far past it that its numbers
+// would arrive behind the peer's window (more than two chunks): the rest of it is skipped then.
+EspDrop take_seq(SaRuntime& sa, unsigned worker, uint64_t& seq, uint16_t& events) {
   const uint64_t limit = sa.seq_limit.load(std::memory_order_acquire);
   const uint64_t low_water = sa.seq_low_water.load(std::memory_order_relaxed);
-  seq = sa.seq_next.fetch_add(1, std::memory_order_relaxed) + 1;
+  SeqChunk& c = sa.seq_chunk[worker];
+  const uint32_t gen = sa.seq_gen.load(std::memory_order_relaxed);
+  if (c.next > c.last || c.gen != gen || sa.seq_next.load(std::memory_order_relaxed) - c.next > 2 * kSeqChunk)
+      [[unlikely]] {
+    c.next = sa.seq_next.fetch_add(kSeqChunk, std::memory_order_relaxed) + 1;
+    c.last = c.next + kSeqChunk - 1;
+    c.gen = gen;
+  }
+  seq = c.next++;
   if (!sa.esn && seq > UINT32_MAX) {
     events |= sa.raise(kEventSeqExhausted);
     return EspDrop::kSeqOverflow;
@@ -208,7 +219,7 @@ EspStatus esp_encrypt(SaRuntime& sa, unsigned worker, PktBuf& pkt, uint64_t now_
   EspDrop d = sa.mode == EspMode::kTunnel ? plan_tunnel(sa, pkt, p) : plan_transport(sa, pkt, p);
   if (d == EspDrop::kNone) d = check_room(sa, pkt, p);
   uint64_t seq = 0;
-  if (d == EspDrop::kNone) d = take_seq(sa, seq, ev);
+  if (d == EspDrop::kNone) d = take_seq(sa, worker, seq, ev);
   if (d != EspDrop::kNone) return refuse(sa, worker, d, ev);
   if (!build(sa, *sa.aead[worker], pkt, p, seq)) return refuse(sa, worker, EspDrop::kCryptoError, ev);
   ev |= account(sa, worker, p.payload_len, now_ns);

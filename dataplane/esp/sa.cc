@@ -208,10 +208,12 @@ void sa_extend_seq_limit(SaRuntime& sa, uint64_t new_last, uint64_t new_low_wate
 
 // Workers read the limit (acquire) before taking a number, so closing the block first and opening
 // it last means a worker either sees the old limit (and any number it now takes is refused, since
-// blocks only move forward) or the new one together with the reset counter.
+// blocks only move forward) or the new one together with the reset counter and the new
+// generation, which voids the chunks reserved from the old block.
 void sa_set_seq_block(SaRuntime& sa, uint64_t first, uint64_t last, uint64_t low_water) noexcept {
   sa.seq_limit.store(0, std::memory_order_seq_cst);
   sa.seq_next.store(first - 1, std::memory_order_seq_cst);
+  sa.seq_gen.fetch_add(1, std::memory_order_seq_cst);
   sa.seq_low_water.store(low_water, std::memory_order_release);
   sa.seq_limit.store(last, std::memory_order_release);
   sa.events_raised.fetch_and(uint16_t(~(kEventSeqLowWater | kEventSeqExhausted)),

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -162,6 +163,8 @@ TEST(SaSequence, DefaultLowWaterIsSevenEighthsOfTheBlock) {
 }
 
 // Two workers share one outbound SA: every number is used exactly once.
+// Two workers at once: every number unique, each worker's own numbers rising (each reserves chunks
+// of kSeqChunk), and no number beyond what the SA reserved.
 TEST(SaSequence, WorkersSharingAnOutboundSaNeverReuseANumber) {
   SaSpec s;
   s.workers = 2;
@@ -177,14 +180,44 @@ TEST(SaSequence, WorkersSharingAnOutboundSaNeverReuseANumber) {
   std::thread t0(run, 0), t1(run, 1);
   t0.join();
   t1.join();
+  for (auto& v : seen) EXPECT_TRUE(std::is_sorted(v.begin(), v.end()) && std::adjacent_find(v.begin(), v.end()) == v.end());
   std::set<uint32_t> all(seen[0].begin(), seen[0].end());
   all.insert(seen[1].begin(), seen[1].end());
   EXPECT_EQ(all.size(), size_t(2 * kPerWorker));
-  EXPECT_EQ(*all.rbegin(), uint32_t(2 * kPerWorker));
+  EXPECT_LE(*all.rbegin(), sa->seq_next.load());
   const SaCounterTotals t = sa_counters(*sa);
   EXPECT_EQ(t.packets, uint64_t(2 * kPerWorker));
   EXPECT_EQ(sa->counters[0].packets, uint64_t(kPerWorker));
   EXPECT_EQ(t.dropped(), 0u);
+}
+
+// One worker sends 1, 2, 3, ... with no gap (chunks follow one another), and the SA's counter shows
+// at most one chunk reserved beyond what went out.
+TEST(SaSequence, OneWorkerSendsEveryNumberInOrder) {
+  auto sa = testutil::make(SaSpec{}, SaDir::kOutbound);
+  for (uint32_t want = 1; want <= 5 * kSeqChunk + 3; ++want) {
+    uint32_t wire = 0;
+    ASSERT_TRUE(send(*sa, 0, 0, &wire).ok());
+    ASSERT_EQ(wire, want);
+  }
+  EXPECT_LT(sa->seq_next.load() - (5 * kSeqChunk + 3), kSeqChunk);
+}
+
+// A worker that sent little while another sent much does not send from its old chunk, whose
+// numbers the peer's window has left behind: it skips to a fresh chunk.
+TEST(SaSequence, AWorkersStaleChunkIsSkipped) {
+  SaSpec s;
+  s.workers = 2;
+  auto sa = testutil::make(s, SaDir::kOutbound);
+  uint32_t first = 0, busy = 0, after = 0;
+  ASSERT_TRUE(send(*sa, 0, 0, &first).ok());  // worker 0 reserves 1..kSeqChunk and uses 1
+  EXPECT_EQ(first, 1u);
+  ASSERT_TRUE(send(*sa, 0, 0, &after).ok());
+  EXPECT_EQ(after, 2u);  // from its chunk while nobody else moved
+  for (uint64_t i = 0; i < 3 * kSeqChunk; ++i) ASSERT_TRUE(send(*sa, 0, 1, &busy).ok());
+  ASSERT_TRUE(send(*sa, 0, 0, &after).ok());
+  EXPECT_GT(after, busy);  // not 3: a new chunk after everything worker 1 reserved
+  EXPECT_EQ(sa_counters(*sa).dropped(), 0u);
 }
 
 TEST(SaLifetime, PacketsSoftThenHard) {
