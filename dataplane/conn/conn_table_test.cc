@@ -40,27 +40,24 @@ TEST(ConnTable, RefusesCapacitiesOutsideItsRange) {
 
 // make_key writes whole words; every field must still land where ConnKey declares it, with the
 // unused address bytes and the padding zero (compare and hash read all 40 bytes).
+void expect_key(const ConnKey& k, const uint8_t* src, const uint8_t* dst, uint16_t sport, uint16_t dport,
+                uint8_t proto, bool v6) {
+  EXPECT_EQ(std::memcmp(k.src, src, 16), 0);
+  EXPECT_EQ(std::memcmp(k.dst, dst, 16), 0);
+  EXPECT_EQ(k.sport, sport);
+  EXPECT_EQ(k.dport, dport);
+  EXPECT_EQ(k.proto, proto);
+  EXPECT_EQ(k.v6, v6 ? 1 : 0);
+  EXPECT_EQ(k.pad[0] | k.pad[1], 0);
+}
+
 TEST(ConnTable, MakeKeyFillsTheDeclaredFields) {
   const uint8_t s4[16] = {198, 19, 0, 7, 0xaa, 0xaa}, d4[16] = {198, 18, 1, 50, 0xbb, 0xbb};
-  ConnKey k = make_key(s4, d4, false, 40001, 80, 6);
   const uint8_t want_s[16] = {198, 19, 0, 7}, want_d[16] = {198, 18, 1, 50};
-  EXPECT_EQ(std::memcmp(k.src, want_s, 16), 0);
-  EXPECT_EQ(std::memcmp(k.dst, want_d, 16), 0);
-  EXPECT_EQ(k.sport, 40001);
-  EXPECT_EQ(k.dport, 80);
-  EXPECT_EQ(k.proto, 6);
-  EXPECT_EQ(k.v6, 0);
-  EXPECT_EQ(k.pad[0] | k.pad[1], 0);
+  expect_key(make_key(s4, d4, false, 40001, 80, 6), want_s, want_d, 40001, 80, 6, false);
   uint8_t s6[16], d6[16];
   for (int i = 0; i < 16; ++i) s6[i] = uint8_t(0x20 + i), d6[i] = uint8_t(0x40 + i);
-  ConnKey k6 = make_key(s6, d6, true, 1, 443, 17);
-  EXPECT_EQ(std::memcmp(k6.src, s6, 16), 0);
-  EXPECT_EQ(std::memcmp(k6.dst, d6, 16), 0);
-  EXPECT_EQ(k6.sport, 1);
-  EXPECT_EQ(k6.dport, 443);
-  EXPECT_EQ(k6.proto, 17);
-  EXPECT_EQ(k6.v6, 1);
-  EXPECT_EQ(k6.pad[0] | k6.pad[1], 0);
+  expect_key(make_key(s6, d6, true, 1, 443, 17), s6, d6, 1, 443, 17, true);
 }
 
 TEST(ConnTable, InsertFindErase) {
