@@ -263,6 +263,7 @@ void Engine::maybe_capture(rte_mbuf* m, uint32_t spi) noexcept {
 }
 
 void Engine::publish(std::unique_ptr<Snapshot> next) {
+  next->index_dvipas();
   const Snapshot* old = snap_.exchange(next.release(), std::memory_order_acq_rel);
   if (!old) return;
   rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);

@@ -14,6 +14,19 @@ FibTables::~FibTables() {
 
 Snapshot::~Snapshot() = default;
 
+void Snapshot::index_dvipas() {
+  size_t size = 8;
+  while (size < 2 * dvipas.size()) size <<= 1;
+  dvipa_index.assign(size, 0);
+  const uint32_t mask = uint32_t(size - 1);
+  for (size_t k = 0; k < dvipas.size() && k < UINT16_MAX; ++k) {
+    const DvipaView& d = dvipas[k];
+    uint32_t i = dvipa_hash(d.addr.data(), d.v6) & mask;
+    while (dvipa_index[i] != 0) i = (i + 1) & mask;
+    dvipa_index[i] = uint16_t(k + 1);
+  }
+}
+
 bool Snapshot::is_local_v6(const uint8_t* a) const {
   for (const auto& l : local_v6)
     if (std::memcmp(l.data(), a, 16) == 0) return true;

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "dataplane/dist/flow_hash.h"
+
 #include "dataplane/engine/steer.h"
 
 namespace sysplex::dp::esp {
@@ -67,6 +69,7 @@ struct Snapshot {
   std::vector<TargetView> targets;              // by global target id
   std::vector<int32_t> service_by_id;           // stable service id -> index in services (-1: gone)
   bool adjust_mss = true;                       // ADJUSTDVIPAMSS (not NONE)
+  std::vector<uint16_t> dvipa_index;            // find_dvipa's: 1 + index into dvipas, 0 empty
 
   // IPsec: the inbound SAD, the SAs by dense id and the policy, owned by control's SA manager
   // (stable while any snapshot names them). Null: no IPSEC block.
@@ -80,18 +83,41 @@ struct Snapshot {
   Snapshot& operator=(const Snapshot&) = delete;
   ~Snapshot();                                      // frees the FIBs
 
+  static bool same_dvipa(const DvipaView& d, const uint8_t* a, bool v6) {
+    return d.v6 == v6 && std::memcmp(d.addr.data(), a, v6 ? 16 : 4) == 0;
+  }
+  static uint32_t dvipa_hash(const uint8_t* a, bool v6) {
+    uint64_t w0 = 0, w1 = 0;
+    std::memcpy(&w0, a, v6 ? 8 : 4);
+    if (v6) std::memcpy(&w1, a + 8, 8);
+    return dist::crc32c_u64(dist::crc32c_u64(v6 ? 6 : 4, w0), w1);
+  }
+
   bool is_local_v4(uint32_t be) const {
     for (uint32_t a : local_v4)
       if (a == be) return true;
     return false;
   }
   bool is_local_v6(const uint8_t* a) const;
-  // The DVIPA with this address (4 or 16 bytes, network order), or nullptr.
+  // The DVIPA with this address (4 or 16 bytes, network order), or nullptr. Every packet asks
+  // (forwarded ones too, to learn they are not for a DVIPA), so it is one probe of a hash index
+  // rather than a walk over every DVIPA; before index_dvipas() (a snapshot built by hand in a
+  // test), the walk.
   const DvipaView* find_dvipa(const uint8_t* a, bool v6) const {
-    for (const DvipaView& d : dvipas)
-      if (d.v6 == v6 && std::memcmp(d.addr.data(), a, v6 ? 16 : 4) == 0) return &d;
-    return nullptr;
+    if (dvipa_index.empty()) [[unlikely]] {
+      for (const DvipaView& d : dvipas)
+        if (same_dvipa(d, a, v6)) return &d;
+      return nullptr;
+    }
+    const uint32_t mask = uint32_t(dvipa_index.size() - 1);
+    for (uint32_t i = dvipa_hash(a, v6) & mask;; i = (i + 1) & mask) {
+      const uint16_t at = dvipa_index[i];
+      if (at == 0) return nullptr;
+      if (same_dvipa(dvipas[at - 1], a, v6)) return &dvipas[at - 1];
+    }
   }
+  // Builds the index of `dvipas` (open addressing, at most half full). Engine::publish calls it.
+  void index_dvipas();
   const ServiceView* service_of(uint16_t id) const {
     return id < service_by_id.size() && service_by_id[id] >= 0 ? &services[size_t(service_by_id[id])] : nullptr;
   }
