@@ -15,7 +15,9 @@ FibTables::~FibTables() {
 Snapshot::~Snapshot() = default;
 
 void Snapshot::index_dvipas() {
-  size_t size = 8;
+  dvipa_index.clear();
+  if (dvipas.size() <= kDvipaWalk) return;
+  size_t size = 16;
   while (size < 2 * dvipas.size()) size <<= 1;
   dvipa_index.assign(size, 0);
   const uint32_t mask = uint32_t(size - 1);

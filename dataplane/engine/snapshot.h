@@ -100,9 +100,9 @@ struct Snapshot {
   }
   bool is_local_v6(const uint8_t* a) const;
   // The DVIPA with this address (4 or 16 bytes, network order), or nullptr. Every packet asks
-  // (forwarded ones too, to learn they are not for a DVIPA), so it is one probe of a hash index
-  // rather than a walk over every DVIPA; before index_dvipas() (a snapshot built by hand in a
-  // test), the walk.
+  // (forwarded ones too, to learn they are not for a DVIPA), so with more than a few DVIPAs it is
+  // one probe of a hash index rather than a walk over all of them; with a few (no index: see
+  // index_dvipas) the walk is cheaper than hashing.
   const DvipaView* find_dvipa(const uint8_t* a, bool v6) const {
     if (dvipa_index.empty()) [[unlikely]] {
       for (const DvipaView& d : dvipas)
@@ -116,7 +116,9 @@ struct Snapshot {
       if (same_dvipa(dvipas[at - 1], a, v6)) return &dvipas[at - 1];
     }
   }
-  // Builds the index of `dvipas` (open addressing, at most half full). Engine::publish calls it.
+  // Builds the index of `dvipas` (open addressing, at most half full) when there are more than
+  // kDvipaWalk of them; clears it otherwise. Engine::publish calls it.
+  static constexpr size_t kDvipaWalk = 4;
   void index_dvipas();
   const ServiceView* service_of(uint16_t id) const {
     return id < service_by_id.size() && service_by_id[id] >= 0 ? &services[size_t(service_by_id[id])] : nullptr;

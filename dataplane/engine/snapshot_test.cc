@@ -40,16 +40,22 @@ TEST(Snapshot, FindsEveryDvipaByTheIndexAndNothingElse) {
   }
 }
 
-TEST(Snapshot, WithoutAnIndexTheWalkAnswersAlike) {
+TEST(Snapshot, AFewDvipasAreWalkedAndTheIndexAnswersAlike) {
   Snapshot s;
   s.dvipas.push_back(dvipa(7, false));
   s.dvipas.push_back(dvipa(7, true));
-  ASSERT_TRUE(s.dvipa_index.empty());
-  EXPECT_EQ(s.find_dvipa(dvipa(7, true).addr.data(), true), &s.dvipas[1]);
-  EXPECT_EQ(s.find_dvipa(dvipa(8, false).addr.data(), false), nullptr);
   s.index_dvipas();
+  EXPECT_TRUE(s.dvipa_index.empty());  // a few: the walk
   EXPECT_EQ(s.find_dvipa(dvipa(7, true).addr.data(), true), &s.dvipas[1]);
   EXPECT_EQ(s.find_dvipa(dvipa(7, false).addr.data(), false), &s.dvipas[0]);
+  EXPECT_EQ(s.find_dvipa(dvipa(8, false).addr.data(), false), nullptr);
+  // More: the index, and the walk's answers.
+  for (uint32_t n = 8; n < 8 + Snapshot::kDvipaWalk; ++n) s.dvipas.push_back(dvipa(n, false));
+  s.index_dvipas();
+  EXPECT_FALSE(s.dvipa_index.empty());
+  EXPECT_EQ(s.find_dvipa(dvipa(7, true).addr.data(), true), &s.dvipas[1]);
+  EXPECT_EQ(s.find_dvipa(dvipa(7, false).addr.data(), false), &s.dvipas[0]);
+  EXPECT_EQ(s.find_dvipa(dvipa(8, false).addr.data(), false), &s.dvipas[2]);
 }
 
 TEST(Snapshot, AnEmptyDvipaListFindsNothing) {
