@@ -116,7 +116,10 @@ class ConnTable {
   void prefetch(const ConnHash& h) const noexcept;
   // Second stage of a staged lookup: with the signature lines in cache, prefetches the entries
   // whose signature matches, so the final find() finds them in cache too.
-  void prefetch_entries(const ConnHash& h) const noexcept;
+  // Returns false when the first bucket has no candidate: then the second bucket's signature line
+  // is on its way, and prefetch_second_entries() (a stage later) does the same for it.
+  bool prefetch_entries(const ConnHash& h) const noexcept;
+  void prefetch_second_entries(const ConnHash& h) const noexcept;
   // The slot holding `k`, or kNoSlot.
   uint32_t find(const ConnKey& k, const ConnHash& h) const noexcept;
   // Finds or stages a burst: hashes every key, prefetches every bucket, then looks each one up.

@@ -14,6 +14,15 @@ FibTables::~FibTables() {
 
 Snapshot::~Snapshot() = default;
 
+const DvipaView* Snapshot::find_indexed_dvipa(const uint8_t* a, bool v6) const {
+  const uint32_t mask = uint32_t(dvipa_index.size() - 1);
+  for (uint32_t i = dvipa_hash(a, v6) & mask;; i = (i + 1) & mask) {
+    const uint16_t at = dvipa_index[i];
+    if (at == 0) return nullptr;
+    if (same_dvipa(dvipas[at - 1], a, v6)) return &dvipas[at - 1];
+  }
+}
+
 void Snapshot::index_dvipas() {
   dvipa_index.clear();
   if (dvipas.size() <= kDvipaWalk) return;

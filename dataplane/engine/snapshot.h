@@ -69,7 +69,6 @@ struct Snapshot {
   std::vector<TargetView> targets;              // by global target id
   std::vector<int32_t> service_by_id;           // stable service id -> index in services (-1: gone)
   bool adjust_mss = true;                       // ADJUSTDVIPAMSS (not NONE)
-  std::vector<uint16_t> dvipa_index;            // find_dvipa's: 1 + index into dvipas, 0 empty
 
   // IPsec: the inbound SAD, the SAs by dense id and the policy, owned by control's SA manager
   // (stable while any snapshot names them). Null: no IPSEC block.
@@ -77,6 +76,7 @@ struct Snapshot {
   const esp::Spd* spd = nullptr;
   std::vector<esp::SaRuntime*> sas;
   std::array<bool, kMaxPorts> trusted{};        // PORT TRUSTED: decrypted traffic may cross it clear
+  std::vector<uint16_t> dvipa_index;            // find_dvipa's: 1 + index into dvipas, 0 empty
 
   Snapshot() = default;
   Snapshot(const Snapshot&) = delete;
@@ -104,18 +104,12 @@ struct Snapshot {
   // one probe of a hash index rather than a walk over all of them; with a few (no index: see
   // index_dvipas) the walk is cheaper than hashing.
   const DvipaView* find_dvipa(const uint8_t* a, bool v6) const {
-    if (dvipa_index.empty()) [[unlikely]] {
-      for (const DvipaView& d : dvipas)
-        if (same_dvipa(d, a, v6)) return &d;
-      return nullptr;
-    }
-    const uint32_t mask = uint32_t(dvipa_index.size() - 1);
-    for (uint32_t i = dvipa_hash(a, v6) & mask;; i = (i + 1) & mask) {
-      const uint16_t at = dvipa_index[i];
-      if (at == 0) return nullptr;
-      if (same_dvipa(dvipas[at - 1], a, v6)) return &dvipas[at - 1];
-    }
+    if (!dvipa_index.empty()) return find_indexed_dvipa(a, v6);
+    for (const DvipaView& d : dvipas)
+      if (same_dvipa(d, a, v6)) return &d;
+    return nullptr;
   }
+  const DvipaView* find_indexed_dvipa(const uint8_t* a, bool v6) const;
   // Builds the index of `dvipas` (open addressing, at most half full) when there are more than
   // kDvipaWalk of them; clears it otherwise. Engine::publish calls it.
   static constexpr size_t kDvipaWalk = 4;

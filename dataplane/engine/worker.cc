@@ -167,7 +167,8 @@ void Engine::discard(unsigned slot, rte_mbuf* m, Drop why) {
 // packets ahead, ~283 with these stages).
 
 // Three passes over a burst: parse and classify every packet (hashing the keys of those to
-// distribute), prefetch their entries, then act on each in order.
+// distribute), prefetch their entries (and, for the few keys not in their first bucket, the
+// second bucket's), then act on each in order.
 void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts, uint16_t n) {
   WorkerSlot& ws = slots_[slot];
   WorkerCounters& c = ws.counters;
@@ -192,9 +193,12 @@ void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, r
       ++ndist;
     }
   }
-  if (ndist)
+  if (ndist) {
+    uint16_t second[kBurst], nsecond = 0;
     for (uint16_t i = 0; i < n; ++i)
-      if (v[i].action == Action::kDistribute) ws.conns->prefetch_entries(hashes[i]);
+      if (v[i].action == Action::kDistribute && !ws.conns->prefetch_entries(hashes[i])) second[nsecond++] = i;
+    for (uint16_t k = 0; k < nsecond; ++k) ws.conns->prefetch_second_entries(hashes[second[k]]);
+  }
   for (uint16_t k = 0; k < n; ++k) act(slot, s, v[k], pkts[k], d[k], keys[k], hashes[k]);
 }
 
