@@ -21,7 +21,9 @@
 
 namespace sysplex::dp {
 
-enum class Action : uint8_t { kDrop, kPunt, kForward, kDistribute, kLocal, kDecap, kEspIn };
+// kForward is routed traffic whose outbound policy act() still asks; with a policy, a burst's
+// forwarded packets are asked before act() instead and become kForwardPermitted or kProtect.
+enum class Action : uint8_t { kDrop, kPunt, kForward, kForwardPermitted, kProtect, kDistribute, kLocal, kDecap, kEspIn };
 
 // What classification decided for one packet. 16 bytes, so a classify() that is not inlined
 // returns it in two registers: built in a stack temporary and copied out with one 16-byte load,
@@ -30,8 +32,11 @@ struct Verdict {
   Action action = Action::kDrop;
   Drop reason = Drop::kNone;
   uint16_t service = 0;              // kDistribute: index into the snapshot's services
-  uint32_t next_hop = 0;             // kForward
-  const DvipaView* dvipa = nullptr;  // kDistribute
+  uint32_t next_hop = 0;             // kForward, kForwardPermitted
+  union {
+    const DvipaView* dvipa = nullptr;  // kDistribute
+    esp::SaRuntime* sa;                // kProtect
+  };
 };
 static_assert(sizeof(Verdict) == 16);
 
@@ -152,6 +157,17 @@ void rewrite_for_next_hop(uint8_t* f, const PacketDesc& d, const NextHop& nh, co
     f[d.l3_off + 7] -= 1;
 }
 
+// The AEAD reads (and writes) every line of a packet it protects or opens. Lines a NIC (or another
+// core) wrote arrive from the shared cache or memory; the hardware's streamer follows one packet
+// but not the jump to the next one, so while one packet is sealed or opened the next one's lines
+// are fetched (cross-core, AES-GCM at 1400 bytes: decrypt ~+25%, encrypt ~+8%).
+void prefetch_payload(const rte_mbuf* m) {
+  const auto* p = rte_pktmbuf_mtod(m, const uint8_t*);
+  for (uint32_t off = 64; off < rte_pktmbuf_data_len(m); off += 64) rte_prefetch0(p + off);
+}
+
+bool is_crypto(Action a) { return a == Action::kEspIn || a == Action::kProtect; }
+
 }  // namespace
 
 void Engine::discard(unsigned slot, rte_mbuf* m, Drop why) {
@@ -199,7 +215,21 @@ void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, r
       if (v[i].action == Action::kDistribute && !ws.conns->prefetch_entries(hashes[i])) second[nsecond++] = i;
     for (uint16_t k = 0; k < nsecond; ++k) ws.conns->prefetch_second_entries(hashes[second[k]]);
   }
-  for (uint16_t k = 0; k < n; ++k) act(slot, s, v[k], pkts[k], d[k], keys[k], hashes[k]);
+  if (spd_enabled(s))  // forwarded traffic passes the outbound policy as ROUTED
+    for (uint16_t i = 0; i < n; ++i) {
+      if (v[i].action != Action::kForward) continue;
+      OutboundPolicy pol = spd_outbound(s, d[i], true);
+      if (pol.drop != Drop::kNone)
+        v[i] = drop(pol.drop);
+      else if (pol.sa)
+        v[i].action = Action::kProtect, v[i].sa = pol.sa;
+      else
+        v[i].action = Action::kForwardPermitted;
+    }
+  for (uint16_t k = 0; k < n; ++k) {
+    if (k + 1 < n && is_crypto(v[k + 1].action)) prefetch_payload(pkts[k + 1]);
+    act(slot, s, v[k], pkts[k], d[k], keys[k], hashes[k]);
+  }
 }
 
 void Engine::act(unsigned slot, const Snapshot& s, const Verdict& v, rte_mbuf* m, const PacketDesc& d,
@@ -207,12 +237,14 @@ void Engine::act(unsigned slot, const Snapshot& s, const Verdict& v, rte_mbuf* m
   WorkerSlot& ws = slots_[slot];
   WorkerCounters& c = ws.counters;
   switch (v.action) {
-    case Action::kForward: {
+    case Action::kForward:
       if (spd_enabled(s)) {  // forwarded traffic passes the outbound policy as ROUTED
         OutboundPolicy pol = spd_outbound(s, d, true);
         if (pol.drop != Drop::kNone) return discard(slot, m, pol.drop);
         if (pol.sa) return esp_out(slot, s, *pol.sa, m, d, true);
       }
+      [[fallthrough]];
+    case Action::kForwardPermitted: {
       const NextHop& nh = s.next_hops[v.next_hop];
       // Decrypted traffic crosses only a segment the profile trusts (PORT TRUSTED) in clear.
       if ((d.flags & kFlagDecrypted) && !s.trusted[nh.port]) return discard(slot, m, Drop::kUntrustedSegment);
@@ -221,6 +253,7 @@ void Engine::act(unsigned slot, const Snapshot& s, const Verdict& v, rte_mbuf* m
       c.tx_pkts += rte_eth_tx_buffer(ports_[nh.port].port_id, uint16_t(slot), ws.txbuf[nh.port], m);
       return;
     }
+    case Action::kProtect: return esp_out(slot, s, *v.sa, m, d, true);
     case Action::kEspIn: return esp_in(slot, s, m, d);
     case Action::kDistribute:
       if (!ws.conns) return discard(slot, m, Drop::kNoReadyTarget);
