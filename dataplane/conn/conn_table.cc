@@ -41,6 +41,11 @@ inline uint32_t sig_mask(const std::atomic<uint32_t>* line, uint32_t sig) noexce
 #endif
 }
 
+// Prefetches the entries of `base`'s bucket whose bit is set in `hits`.
+inline void prefetch_slots(const ConnEntry* base, uint32_t hits) noexcept {
+  for (; hits; hits &= hits - 1) __builtin_prefetch(base + __builtin_ctz(hits));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ConnTable>> ConnTable::create(uint32_t capacity, ConnTimeouts timeouts) {
@@ -82,10 +87,7 @@ bool ConnTable::prefetch_entries(const ConnHash& h) const noexcept {
   const std::atomic<uint32_t>* s = &sigs_[size_t(h.b1) * kSlotsPerBucket];
   const ConnEntry* base = &entries_[size_t(h.b1) * kSlotsPerBucket];
   if (uint32_t hits = sig_mask(s, h.sig)) {
-    do {
-      __builtin_prefetch(base + __builtin_ctz(hits));
-      hits &= hits - 1;
-    } while (hits);
+    prefetch_slots(base, hits);
     return true;
   }
   // Not in the first bucket: a new key, usually, which insert() will write to that bucket's first
@@ -98,9 +100,7 @@ bool ConnTable::prefetch_entries(const ConnHash& h) const noexcept {
 // A key in its second bucket (~1.5% of them with a million connections in the default table):
 // without this, find() would wait for that entry's line from memory.
 void ConnTable::prefetch_second_entries(const ConnHash& h) const noexcept {
-  const ConnEntry* base = &entries_[size_t(h.b2) * kSlotsPerBucket];
-  for (uint32_t hits = sig_mask(&sigs_[size_t(h.b2) * kSlotsPerBucket], h.sig); hits; hits &= hits - 1)
-    __builtin_prefetch(base + __builtin_ctz(hits));
+  prefetch_slots(&entries_[size_t(h.b2) * kSlotsPerBucket], sig_mask(&sigs_[size_t(h.b2) * kSlotsPerBucket], h.sig));
 }
 
 uint32_t ConnTable::match(uint32_t bucket, uint32_t sig, const ConnKey& k) const noexcept {

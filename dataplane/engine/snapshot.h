@@ -8,8 +8,6 @@
 #include <memory>
 #include <vector>
 
-#include "dataplane/dist/flow_hash.h"
-
 #include "dataplane/engine/steer.h"
 
 namespace sysplex::dp::esp {
@@ -76,7 +74,7 @@ struct Snapshot {
   const esp::Spd* spd = nullptr;
   std::vector<esp::SaRuntime*> sas;
   std::array<bool, kMaxPorts> trusted{};        // PORT TRUSTED: decrypted traffic may cross it clear
-  std::vector<uint16_t> dvipa_index;            // find_dvipa's: 1 + index into dvipas, 0 empty
+  std::vector<uint32_t> dvipa_index;            // find_dvipa's: 1 + index into dvipas, 0 empty
 
   Snapshot() = default;
   Snapshot(const Snapshot&) = delete;
@@ -85,12 +83,6 @@ struct Snapshot {
 
   static bool same_dvipa(const DvipaView& d, const uint8_t* a, bool v6) {
     return d.v6 == v6 && std::memcmp(d.addr.data(), a, v6 ? 16 : 4) == 0;
-  }
-  static uint32_t dvipa_hash(const uint8_t* a, bool v6) {
-    uint64_t w0 = 0, w1 = 0;
-    std::memcpy(&w0, a, v6 ? 8 : 4);
-    if (v6) std::memcpy(&w1, a + 8, 8);
-    return dist::crc32c_u64(dist::crc32c_u64(v6 ? 6 : 4, w0), w1);
   }
 
   bool is_local_v4(uint32_t be) const {

@@ -21,9 +21,9 @@
 
 namespace sysplex::dp {
 
-// kForward is routed traffic whose outbound policy act() still asks; with a policy, a burst's
-// forwarded packets are asked before act() instead and become kForwardPermitted or kProtect.
-enum class Action : uint8_t { kDrop, kPunt, kForward, kForwardPermitted, kProtect, kDistribute, kLocal, kDecap, kEspIn };
+// kForward and kProtect are routed traffic after the outbound policy (with_outbound_policy):
+// permitted in clear, or to be sent through an SA.
+enum class Action : uint8_t { kDrop, kPunt, kForward, kProtect, kDistribute, kLocal, kDecap, kEspIn };
 
 // What classification decided for one packet. 16 bytes, so a classify() that is not inlined
 // returns it in two registers: built in a stack temporary and copied out with one 16-byte load,
@@ -32,7 +32,7 @@ struct Verdict {
   Action action = Action::kDrop;
   Drop reason = Drop::kNone;
   uint16_t service = 0;              // kDistribute: index into the snapshot's services
-  uint32_t next_hop = 0;             // kForward, kForwardPermitted
+  uint32_t next_hop = 0;             // kForward
   union {
     const DvipaView* dvipa = nullptr;  // kDistribute
     esp::SaRuntime* sa;                // kProtect
@@ -168,6 +168,16 @@ void prefetch_payload(const rte_mbuf* m) {
 
 bool is_crypto(Action a) { return a == Action::kEspIn || a == Action::kProtect; }
 
+// Routed traffic passes the outbound policy as ROUTED: a DENY (or the implicit discard) drops it,
+// a PROTECT sends it through the rule's SA, a PERMIT leaves it kForward.
+Verdict with_outbound_policy(const Snapshot& s, Verdict v, const PacketDesc& d) {
+  if (v.action != Action::kForward || !spd_enabled(s)) return v;
+  OutboundPolicy pol = spd_outbound(s, d, true);
+  if (pol.drop != Drop::kNone) return drop(pol.drop);
+  if (pol.sa) v.action = Action::kProtect, v.sa = pol.sa;
+  return v;
+}
+
 }  // namespace
 
 void Engine::discard(unsigned slot, rte_mbuf* m, Drop why) {
@@ -175,16 +185,14 @@ void Engine::discard(unsigned slot, rte_mbuf* m, Drop why) {
   rte_pktmbuf_free(m);
 }
 
-// Connection-table lookups of a burst are staged: the first pass prefetches every packet's
-// first-choice bucket of signatures while it parses and classifies the burst; by its end those
-// lines have arrived, so a second pass prefetches the matching entries of all of them at once;
-// then each packet is handled in order. A burst's misses overlap instead of being paid one by one
-// (bench/run steering, a million connections: ~330 cycles a packet with a sliding window of 4-8
-// packets ahead, ~283 with these stages).
-
-// Three passes over a burst: parse and classify every packet (hashing the keys of those to
-// distribute), prefetch their entries (and, for the few keys not in their first bucket, the
-// second bucket's), then act on each in order.
+// Passes over a burst. The first parses and classifies every packet (and its outbound policy),
+// hashing the keys of those to distribute and prefetching their first-choice bucket of
+// signatures; by its end those lines have arrived, so the second prefetches the matching entries
+// of all of them at once (and, for the few keys not in their first bucket, the second bucket's);
+// then each packet is handled in order, the next one's payload prefetched when it is to be sealed
+// or opened. A burst's misses overlap instead of being paid one by one (bench/run steering, a
+// million connections: ~330 cycles a packet with a sliding window of 4-8 packets ahead, ~283 with
+// these stages).
 void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, rte_mbuf** pkts, uint16_t n) {
   WorkerSlot& ws = slots_[slot];
   WorkerCounters& c = ws.counters;
@@ -201,7 +209,7 @@ void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, r
     c.rx_bytes += m->pkt_len;
     bool csum_ok = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
     Drop why = parse_frame(f, rte_pktmbuf_data_len(m), d[i], !csum_ok);
-    v[i] = why == Drop::kNone ? classify(s, d[i], f, in_port) : drop(why);
+    v[i] = why == Drop::kNone ? with_outbound_policy(s, classify(s, d[i], f, in_port), d[i]) : drop(why);
     if (v[i].action == Action::kDistribute && ws.conns) {
       keys[i] = conn::make_key(d[i].src, d[i].dst, d[i].l3 == L3::kIpv6, d[i].sport, d[i].dport, kProtoTcp);
       hashes[i] = ws.conns->hash(keys[i]);
@@ -215,17 +223,6 @@ void Engine::process_burst(unsigned slot, const Snapshot& s, uint16_t in_port, r
       if (v[i].action == Action::kDistribute && !ws.conns->prefetch_entries(hashes[i])) second[nsecond++] = i;
     for (uint16_t k = 0; k < nsecond; ++k) ws.conns->prefetch_second_entries(hashes[second[k]]);
   }
-  if (spd_enabled(s))  // forwarded traffic passes the outbound policy as ROUTED
-    for (uint16_t i = 0; i < n; ++i) {
-      if (v[i].action != Action::kForward) continue;
-      OutboundPolicy pol = spd_outbound(s, d[i], true);
-      if (pol.drop != Drop::kNone)
-        v[i] = drop(pol.drop);
-      else if (pol.sa)
-        v[i].action = Action::kProtect, v[i].sa = pol.sa;
-      else
-        v[i].action = Action::kForwardPermitted;
-    }
   for (uint16_t k = 0; k < n; ++k) {
     if (k + 1 < n && is_crypto(v[k + 1].action)) prefetch_payload(pkts[k + 1]);
     act(slot, s, v[k], pkts[k], d[k], keys[k], hashes[k]);
@@ -237,14 +234,7 @@ void Engine::act(unsigned slot, const Snapshot& s, const Verdict& v, rte_mbuf* m
   WorkerSlot& ws = slots_[slot];
   WorkerCounters& c = ws.counters;
   switch (v.action) {
-    case Action::kForward:
-      if (spd_enabled(s)) {  // forwarded traffic passes the outbound policy as ROUTED
-        OutboundPolicy pol = spd_outbound(s, d, true);
-        if (pol.drop != Drop::kNone) return discard(slot, m, pol.drop);
-        if (pol.sa) return esp_out(slot, s, *pol.sa, m, d, true);
-      }
-      [[fallthrough]];
-    case Action::kForwardPermitted: {
+    case Action::kForward: {
       const NextHop& nh = s.next_hops[v.next_hop];
       // Decrypted traffic crosses only a segment the profile trusts (PORT TRUSTED) in clear.
       if ((d.flags & kFlagDecrypted) && !s.trusted[nh.port]) return discard(slot, m, Drop::kUntrustedSegment);
@@ -314,7 +304,7 @@ void Engine::after_decrypt(unsigned slot, const Snapshot& s, rte_mbuf* m, uint32
   if (parse_frame(f, rte_pktmbuf_data_len(m), d, true) != Drop::kNone || d.l3 == L3::kArp) return discard(slot, m, Drop::kBadInner);
   if (Drop why = spd_decrypted(s, d, sa_id); why != Drop::kNone) return discard(slot, m, why);
   d.flags |= kFlagDecrypted;
-  Verdict v = classify(s, d, f, 0, true);
+  Verdict v = with_outbound_policy(s, classify(s, d, f, 0, true), d);
   WorkerSlot& ws = slots_[slot];
   conn::ConnKey key{};
   conn::ConnHash h{};

@@ -124,8 +124,6 @@ constexpr uint16_t csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_v
 
 // Forwarding's TTL decrement on an IPv4 header with the checksum patched, not recomputed. TTL
 // shares its checksummed 16-bit word with the protocol byte. The caller has checked TTL > 1.
-// The new word is computed in a register and stored whole (a byte store followed by a 16-bit
-// reload of the same word stalls on store forwarding).
 // The TTL is the high byte of the word at offset 8: that word drops by 0x0100, so the checksum
 // (the complement of the sum) rises by 0x0100 with end-around carry. The same value as RFC 1624
 // eqn. 3 (csum_update16), which never yields 0xffff, without its dependent chain of folds.
